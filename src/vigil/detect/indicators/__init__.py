@@ -1,0 +1,13 @@
+"""The indicator registry: every indicator the catalogue may configure, by id."""
+
+from __future__ import annotations
+
+from vigil.detect.indicators.access import ACCESS_NO_PURPOSE, ACCESS_OFF_DUTY
+from vigil.detect.indicators.base import FINDING_COLUMNS, Indicator
+from vigil.detect.indicators.contact import CONTACT_VULNERABLE
+
+INDICATORS: dict[str, Indicator] = {
+    i.id: i for i in (ACCESS_NO_PURPOSE, ACCESS_OFF_DUTY, CONTACT_VULNERABLE)
+}
+
+__all__ = ["FINDING_COLUMNS", "INDICATORS", "Indicator"]

@@ -1,0 +1,24 @@
+"""Settings shared by the catalogue and the indicators (kept apart to avoid an import cycle)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    """A catalogue section: unknown fields are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PurposeSettings(Strict):
+    grace_before_hours: float = Field(ge=0)
+    grace_after_hours: float = Field(ge=0)
+    duty_grace_minutes: float = Field(ge=0)
+
+
+class ScoringSettings(Strict):
+    alert_threshold: float = Field(gt=0)
+    half_life_days: float = Field(gt=0)
+    diversity_bonus: float = Field(ge=0)
+    person_decay: float = Field(gt=0, le=1)
