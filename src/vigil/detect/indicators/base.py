@@ -48,8 +48,8 @@ def text(value: ir.Value) -> ir.StringValue:
 
 
 def days_between(first: ir.TimestampValue, last: ir.TimestampValue) -> ir.IntegerValue:
-    """Whole days from `first` to `last`, counting both ends (same day is 1)."""
-    return ((last.epoch_seconds() - first.epoch_seconds()) / 86400).floor().cast("int64") + 1
+    """Calendar days from `first` to `last`, counting both ends (same day is 1)."""
+    return last.date().delta(first.date(), unit="day") + 1
 
 
 def evidence_ids(event_id: ir.StringColumn, ts: ir.TimestampColumn) -> ir.ArrayValue:

@@ -1,0 +1,219 @@
+"""The `vigil` command: thin wrappers over the stages, with Rich output."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(
+    help="Vigil: active monitoring of force IT systems for abuse of position for a sexual purpose.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+console = Console()
+
+
+@contextmanager
+def rich_progress() -> Iterator[object]:
+    """A callback `(step, done, total)` that drives one Rich progress bar per step."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bars:
+        tasks: dict[str, int] = {}
+
+        def update(step: str, done: int, total: int | None = None) -> None:
+            if step not in tasks:
+                tasks[step] = bars.add_task(step, total=total)
+            bars.update(tasks[step], completed=done, total=total)
+
+        yield update
+
+
+def _parse_as_of(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected an ISO 8601 timestamp, got {value!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+@app.command()
+def simulate(
+    out: Annotated[Path, typer.Option(help="Folder to write the synthetic force extract to.")],
+    staff: Annotated[int, typer.Option(min=10, help="Number of staff.")] = 500,
+    days: Annotated[int, typer.Option(min=7, help="Days of activity.")] = 90,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same force.")] = 1,
+    start: Annotated[str, typer.Option(help="First day (YYYY-MM-DD).")] = "2026-01-05",
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+) -> None:
+    """Write a synthetic force extract, with injected APSP behaviour recorded in `truth`."""
+    from vigil.simulate import SimulationConfig, simulate as run_simulation
+
+    config = SimulationConfig(staff=staff, days=days, seed=seed, start=date.fromisoformat(start))
+    started = time.perf_counter()
+    with rich_progress() as progress:
+        counts = run_simulation(config, out, fmt=fmt, progress=progress)
+    _print_counts(f"Simulated force written to {out}", counts, time.perf_counter() - started)
+
+
+@app.command()
+def ingest(
+    extract: Annotated[Path, typer.Argument(help="Force extract folder (CSV/Parquet per table).")],
+    lake: Annotated[Path, typer.Option(help="Lake folder to load into (created if absent).")],
+) -> None:
+    """Validate an extract against the data contract and load it into the lake."""
+    from vigil.ingest import IngestError, ingest_extract
+
+    try:
+        with rich_progress() as progress:
+            summary = ingest_extract(extract, lake, progress=progress)
+    except IngestError as exc:
+        console.print(f"[red]ingest failed:[/red] {exc}")
+        raise typer.Exit(2) from None
+    console.print(summary.as_rich_table())
+
+
+@app.command()
+def detect(
+    source: Annotated[Path, typer.Argument(help="A lake, or a force extract (ingested first).")],
+    out: Annotated[Path, typer.Option(help="Folder for staff_risk and findings.")],
+    as_of: Annotated[
+        str | None, typer.Option(help="Only what was known at this time (ISO 8601).")
+    ] = None,
+    catalogue: Annotated[
+        Path | None, typer.Option(help="Indicator catalogue (TOML); the packaged one if absent.")
+    ] = None,
+    top: Annotated[int, typer.Option(help="How many staff to print.")] = 10,
+) -> None:
+    """Run the indicator catalogue and write staff_risk and findings."""
+    from vigil.detect.catalogue import CatalogueError, load_catalogue
+    from vigil.detect.engine import detect as run_detection
+
+    try:
+        cat = load_catalogue(catalogue)
+    except CatalogueError as exc:
+        console.print(f"[red]invalid catalogue:[/red] {exc}")
+        raise typer.Exit(2) from None
+    started = time.perf_counter()
+    with console.status("detecting") as status:
+        result = run_detection(
+            source, out, as_of=_parse_as_of(as_of), catalogue=cat, progress=status.update
+        )
+    console.print(
+        f"{result.staff_risk.num_rows} staff with findings, {result.alerted.num_rows} alerted, "
+        f"{result.findings.num_rows} findings in {time.perf_counter() - started:.1f}s → {out}"
+    )
+    _print_top(result.staff_risk, result.findings, top)
+
+
+@app.command()
+def demo(
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Working folder (default: DATA_DIR/demo).")
+    ] = None,
+    staff: Annotated[int, typer.Option(min=10)] = 500,
+    days: Annotated[int, typer.Option(min=7)] = 90,
+    seed: Annotated[int, typer.Option()] = 7,
+) -> None:
+    """Simulate a small force, ingest it, detect, print the top 10 and write an HTML report."""
+    from vigil.config import get_settings
+    from vigil.detect.engine import run_on_lake, write_output
+    from vigil.detect.report import render_report
+    from vigil.ingest import ingest_extract
+    from vigil.ingest.lake import Lake
+    from vigil.simulate import SimulationConfig, simulate as run_simulation
+
+    base = directory or get_settings().data_dir / "demo"
+    extract, lake_dir, out = base / "extract", base / "lake", base / "out"
+    started = time.perf_counter()
+    config = SimulationConfig(staff=staff, days=days, seed=seed)
+    with rich_progress() as progress:
+        counts = run_simulation(config, extract, fmt="parquet", progress=progress)
+        _print_counts(f"1. Simulated a force of {staff} staff over {days} days", counts, None)
+        summary = ingest_extract(extract, lake_dir, progress=progress)
+    console.print("2. Ingested into the lake")
+    console.print(summary.as_rich_table())
+    lake = Lake(lake_dir)
+    with console.status("3. detecting") as status:
+        result = run_on_lake(lake, progress=status.update)
+    write_output(result, out)
+    console.print(
+        f"3. Detection: {result.staff_risk.num_rows} staff with findings, "
+        f"{result.alerted.num_rows} alerted, {result.findings.num_rows} findings"
+    )
+    _print_top(result.staff_risk, result.findings, 10)
+    report = render_report(result, lake.read("staff"), out / "report.html")
+    console.print(f"4. Report: {report}")
+    console.print(f"Demo finished in {time.perf_counter() - started:.1f}s")
+
+
+@app.command("catalogue")
+def catalogue_check(
+    path: Annotated[Path | None, typer.Argument(help="Catalogue file to validate.")] = None,
+) -> None:
+    """Validate an indicator catalogue and list its indicators."""
+    from vigil.detect.catalogue import CatalogueError, load_catalogue
+
+    try:
+        cat = load_catalogue(path)
+    except CatalogueError as exc:
+        console.print(f"[red]invalid catalogue:[/red] {exc}")
+        raise typer.Exit(2) from None
+    table = Table("indicator", "weight", "title")
+    for indicator_id, entry in cat.indicators.items():
+        table.add_row(indicator_id, f"{entry.weight:g}", entry.title)
+    console.print(table)
+    console.print(f"alert threshold {cat.scoring.alert_threshold:g}; {cat.source} is valid")
+
+
+def _print_counts(title: str, counts: dict[str, int], seconds: float | None) -> None:
+    table = Table("table", "rows", title=title)
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    console.print(table)
+    if seconds is not None:
+        console.print(f"in {seconds:.1f}s")
+
+
+def _print_top(staff_risk, findings, limit: int) -> None:  # type: ignore[no-untyped-def]
+    if staff_risk.num_rows == 0:
+        console.print("No findings.")
+        return
+    best: dict[str, tuple[str, float, str]] = {}
+    for f in findings.select(["staff_id", "indicator", "score", "evidence"]).to_pylist():
+        current = best.get(f["staff_id"])
+        if current is None or f["score"] > current[1]:
+            best[f["staff_id"]] = (f["indicator"], f["score"], f["evidence"])
+    table = Table("rank", "staff", "risk", "alert", "indicators", "strongest evidence", title="Top staff")
+    for row in staff_risk.sort_by("rank").slice(0, limit).to_pylist():
+        indicator, _, evidence = best[row["staff_id"]]
+        table.add_row(
+            str(row["rank"]),
+            row["staff_id"],
+            f"{row['risk_score']:.2f}",
+            "ALERT" if row["alerted"] else "",
+            row["top_indicators"].replace(";", ", "),
+            f"{indicator}: {json.loads(evidence)['explanation']}",
+        )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()
