@@ -36,5 +36,7 @@ def make_lake(root: Path, tables: dict[str, list[dict[str, Any]]]) -> Lake:
     lake = Lake.open_or_create(root)
     with lake.new_snapshot() as snap:
         for name in contract.EXTRACT_TABLES:
-            pq.write_table(arrow_rows(name, tables.get(name, [])), snap.table_dir(name) / "part-0.parquet")
+            pq.write_table(
+                arrow_rows(name, tables.get(name, [])), snap.table_dir(name) / "part-0.parquet"
+            )
     return lake

@@ -12,10 +12,22 @@ from lakes import make_lake
 from vigil.detect.engine import run_on_lake
 
 STAFF = [
-    {"staff_id": "S1", "name": "Alex Example", "role": "PC", "team_id": "RESPONSE-A",
-     "station": "Northtown", "start_date": "2020-01-01"},
-    {"staff_id": "S2", "name": "Sam Sample", "role": "PC", "team_id": "RESPONSE-A",
-     "station": "Northtown", "start_date": "2020-01-01"},
+    {
+        "staff_id": "S1",
+        "name": "Alex Example",
+        "role": "PC",
+        "team_id": "RESPONSE-A",
+        "station": "Northtown",
+        "start_date": "2020-01-01",
+    },
+    {
+        "staff_id": "S2",
+        "name": "Sam Sample",
+        "role": "PC",
+        "team_id": "RESPONSE-A",
+        "station": "Northtown",
+        "start_date": "2020-01-01",
+    },
 ]
 PEOPLE = [
     {"person_id": "V1", "sex": "F", "vulnerability": "DA_VICTIM"},
@@ -23,37 +35,71 @@ PEOPLE = [
     {"person_id": "N1", "sex": "M", "vulnerability": ""},
 ]
 INCIDENTS = [
-    {"incident_id": "I1", "type": "DOMESTIC_ABUSE", "opened_at": "2026-03-01 10:00",
-     "closed_at": "2026-03-20 10:00"},
+    {
+        "incident_id": "I1",
+        "type": "DOMESTIC_ABUSE",
+        "opened_at": "2026-03-01 10:00",
+        "closed_at": "2026-03-20 10:00",
+    },
 ]
 INCIDENT_PEOPLE = [{"incident_id": "I1", "person_id": "V1", "role": "VICTIM"}]
 # S1 attended I1 for four hours on 1 March; S1 is on day shifts 07:00-17:00 all month.
 TASKING = [
-    {"incident_id": "I1", "staff_id": "S1", "role": "ATTENDING",
-     "assigned_at": "2026-03-01 10:05", "unassigned_at": "2026-03-01 14:00"},
+    {
+        "incident_id": "I1",
+        "staff_id": "S1",
+        "role": "ATTENDING",
+        "assigned_at": "2026-03-01 10:05",
+        "unassigned_at": "2026-03-01 14:00",
+    },
 ]
 DUTY = [
-    {"staff_id": s, "start": f"2026-03-{d:02d} 07:00", "end": f"2026-03-{d:02d} 17:00",
-     "kind": "SHIFT"}
-    for s in ("S1", "S2") for d in range(1, 31)
+    {
+        "staff_id": s,
+        "start": f"2026-03-{d:02d} 07:00",
+        "end": f"2026-03-{d:02d} 17:00",
+        "kind": "SHIFT",
+    }
+    for s in ("S1", "S2")
+    for d in range(1, 31)
 ]
 
 
-def view(event_id: str, when: str, person: str = "V1", staff: str = "S1",
-         subject_type: str = "PERSON") -> dict[str, Any]:
-    return {"event_id": event_id, "ts": when, "staff_id": staff, "system": "RMS",
-            "action": "VIEW", "subject_type": subject_type, "subject_id": person}
+def view(
+    event_id: str, when: str, person: str = "V1", staff: str = "S1", subject_type: str = "PERSON"
+) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "ts": when,
+        "staff_id": staff,
+        "system": "RMS",
+        "action": "VIEW",
+        "subject_type": subject_type,
+        "subject_id": person,
+    }
 
 
 def sms(event_id: str, when: str, number: str, staff: str = "S1") -> dict[str, Any]:
-    return {"event_id": event_id, "ts": when, "staff_id": staff, "channel": "SMS",
-            "direction": "OUT", "counterpart": number}
+    return {
+        "event_id": event_id,
+        "ts": when,
+        "staff_id": staff,
+        "channel": "SMS",
+        "direction": "OUT",
+        "counterpart": number,
+    }
 
 
 def run(tmp_path: Path, **tables: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict]:
     """Findings by (indicator, staff, person), with the evidence decoded."""
-    base = {"staff": STAFF, "people": PEOPLE, "incidents": INCIDENTS,
-            "incident_people": INCIDENT_PEOPLE, "incident_staff": TASKING, "duty": DUTY}
+    base = {
+        "staff": STAFF,
+        "people": PEOPLE,
+        "incidents": INCIDENTS,
+        "incident_people": INCIDENT_PEOPLE,
+        "incident_staff": TASKING,
+        "duty": DUTY,
+    }
     lake = make_lake(tmp_path / "lake", {**base, **tables})
     result = run_on_lake(lake)
     out = {}
@@ -65,11 +111,17 @@ def run(tmp_path: Path, **tables: list[dict[str, Any]]) -> dict[tuple[str, str, 
 
 # -- ACCESS_NO_PURPOSE -------------------------------------------------------------------
 
+
 def test_no_purpose_repeated_views_after_tasking_ended(tmp_path: Path) -> None:
-    found = run(tmp_path, access_events=[
-        view("E1", "2026-03-10 11:00"), view("E2", "2026-03-12 12:00"),
-        view("E3", "2026-03-12 12:05"), view("E4", "2026-03-19 09:00"),
-    ])
+    found = run(
+        tmp_path,
+        access_events=[
+            view("E1", "2026-03-10 11:00"),
+            view("E2", "2026-03-12 12:00"),
+            view("E3", "2026-03-12 12:05"),
+            view("E4", "2026-03-19 09:00"),
+        ],
+    )
     f = found[("ACCESS_NO_PURPOSE", "S1", "V1")]
     assert f["evidence"]["event_ids"] == ["E1", "E2", "E3", "E4"]
     assert f["evidence"]["n_events"] == 4
@@ -78,11 +130,14 @@ def test_no_purpose_repeated_views_after_tasking_ended(tmp_path: Path) -> None:
 
 
 def test_no_purpose_not_raised_while_tasked_or_within_grace(tmp_path: Path) -> None:
-    found = run(tmp_path, access_events=[
-        view("E1", "2026-03-01 09:00"),  # read-up just before assignment (grace 2h)
-        view("E2", "2026-03-01 12:00"),  # while attending
-        view("E3", "2026-03-03 10:00"),  # follow-up within 72h of unassignment
-    ])
+    found = run(
+        tmp_path,
+        access_events=[
+            view("E1", "2026-03-01 09:00"),  # read-up just before assignment (grace 2h)
+            view("E2", "2026-03-01 12:00"),  # while attending
+            view("E3", "2026-03-03 10:00"),  # follow-up within 72h of unassignment
+        ],
+    )
     assert not [k for k in found if k[0] == "ACCESS_NO_PURPOSE"]
 
 
@@ -92,43 +147,60 @@ def test_no_purpose_ignores_people_who_are_not_vulnerable(tmp_path: Path) -> Non
 
 
 def test_incident_view_is_access_to_the_people_in_it(tmp_path: Path) -> None:
-    found = run(tmp_path, access_events=[
-        view("E1", "2026-03-10 11:00", person="I1", staff="S2", subject_type="INCIDENT"),
-    ])
+    found = run(
+        tmp_path,
+        access_events=[
+            view("E1", "2026-03-10 11:00", person="I1", staff="S2", subject_type="INCIDENT"),
+        ],
+    )
     assert ("ACCESS_NO_PURPOSE", "S2", "V1") in found
 
 
 # -- ACCESS_OFF_DUTY ---------------------------------------------------------------------
 
+
 def test_off_duty_late_night_view(tmp_path: Path) -> None:
-    found = run(tmp_path, access_events=[view("E1", "2026-03-10 23:30"),
-                                         view("E2", "2026-03-11 23:10")])
+    found = run(
+        tmp_path, access_events=[view("E1", "2026-03-10 23:30"), view("E2", "2026-03-11 23:10")]
+    )
     f = found[("ACCESS_OFF_DUTY", "S1", "V1")]
     assert f["evidence"]["event_ids"] == ["E1", "E2"]
     assert "2 days with no tasking" in f["evidence"]["explanation"]
 
 
 def test_off_duty_not_raised_on_shift_or_within_duty_grace(tmp_path: Path) -> None:
-    found = run(tmp_path, access_events=[view("E1", "2026-03-10 11:00"),
-                                         view("E2", "2026-03-10 18:00")])  # 1h after shift
+    found = run(
+        tmp_path, access_events=[view("E1", "2026-03-10 11:00"), view("E2", "2026-03-10 18:00")]
+    )  # 1h after shift
     assert ("ACCESS_OFF_DUTY", "S1", "V1") not in found
 
 
 def test_off_duty_busy_session_is_taken_as_unrostered_work(tmp_path: Path) -> None:
-    busy = [{"event_id": f"B{i}", "ts": f"2026-03-10 22:{i * 5:02d}", "staff_id": "S1",
-             "system": "PNC", "action": "SEARCH", "subject_type": "VEHICLE",
-             "subject_id": f"VRM{i}"} for i in range(8)]
+    busy = [
+        {
+            "event_id": f"B{i}",
+            "ts": f"2026-03-10 22:{i * 5:02d}",
+            "staff_id": "S1",
+            "system": "PNC",
+            "action": "SEARCH",
+            "subject_type": "VEHICLE",
+            "subject_id": f"VRM{i}",
+        }
+        for i in range(8)
+    ]
     found = run(tmp_path, access_events=[*busy, view("E1", "2026-03-10 22:30")])
     assert ("ACCESS_OFF_DUTY", "S1", "V1") not in found
     assert ("ACCESS_NO_PURPOSE", "S1", "V1") in found  # still no purpose
 
 
 def test_leave_is_not_duty(tmp_path: Path) -> None:
-    leave = [{"staff_id": "S2", "start": "2026-03-10 00:00", "end": "2026-03-12 00:00",
-              "kind": "LEAVE"}]
+    leave = [
+        {"staff_id": "S2", "start": "2026-03-10 00:00", "end": "2026-03-12 00:00", "kind": "LEAVE"}
+    ]
     duty = [d for d in DUTY if not (d["staff_id"] == "S2" and d["start"].startswith("2026-03-10"))]
-    found = run(tmp_path, duty=duty + leave,
-                access_events=[view("E1", "2026-03-10 11:00", staff="S2")])
+    found = run(
+        tmp_path, duty=duty + leave, access_events=[view("E1", "2026-03-10 11:00", staff="S2")]
+    )
     assert ("ACCESS_OFF_DUTY", "S2", "V1") in found
 
 
@@ -142,39 +214,64 @@ CONTACTS = [
 
 
 def test_contact_after_tasking_ended_late_at_night(tmp_path: Path) -> None:
-    found = run(tmp_path, person_contacts=CONTACTS, contact_events=[
-        sms("C1", "2026-03-15 23:40", "+447700900001"),
-        sms("C2", "2026-03-16 00:10", "+447700900001"),
-    ])
+    found = run(
+        tmp_path,
+        person_contacts=CONTACTS,
+        contact_events=[
+            sms("C1", "2026-03-15 23:40", "+447700900001"),
+            sms("C2", "2026-03-16 00:10", "+447700900001"),
+        ],
+    )
     f = found[("CONTACT_VULNERABLE", "S1", "V1")]
     assert f["evidence"]["event_ids"] == ["C1", "C2"]
     assert "2 contacts (2 outgoing, 2 late at night, 2 off duty)" in f["evidence"]["explanation"]
 
 
 def test_contact_while_tasked_is_purpose(tmp_path: Path) -> None:
-    found = run(tmp_path, person_contacts=CONTACTS,
-                contact_events=[sms("C1", "2026-03-01 13:00", "+447700900001"),
-                                sms("C2", "2026-03-03 19:00", "+447700900001")])
+    found = run(
+        tmp_path,
+        person_contacts=CONTACTS,
+        contact_events=[
+            sms("C1", "2026-03-01 13:00", "+447700900001"),
+            sms("C2", "2026-03-03 19:00", "+447700900001"),
+        ],
+    )
     assert ("CONTACT_VULNERABLE", "S1", "V1") not in found
 
 
 def test_shared_landline_counts_for_less(tmp_path: Path) -> None:
-    own = run(tmp_path / "a", person_contacts=CONTACTS,
-              contact_events=[sms("C1", "2026-03-15 12:00", "+447700900001", staff="S2")])
-    shared = run(tmp_path / "b", person_contacts=CONTACTS,
-                 contact_events=[sms("C1", "2026-03-15 12:00", "+441632960000", staff="S2")])
+    own = run(
+        tmp_path / "a",
+        person_contacts=CONTACTS,
+        contact_events=[sms("C1", "2026-03-15 12:00", "+447700900001", staff="S2")],
+    )
+    shared = run(
+        tmp_path / "b",
+        person_contacts=CONTACTS,
+        contact_events=[sms("C1", "2026-03-15 12:00", "+441632960000", staff="S2")],
+    )
     own_score = own[("CONTACT_VULNERABLE", "S2", "V1")]["score"]
     shared_score = shared[("CONTACT_VULNERABLE", "S2", "V2")]["score"]
     assert shared_score == pytest.approx(own_score / 2)
-    assert "shared by 2 people" in shared[("CONTACT_VULNERABLE", "S2", "V2")]["evidence"]["explanation"]
+    assert (
+        "shared by 2 people"
+        in shared[("CONTACT_VULNERABLE", "S2", "V2")]["evidence"]["explanation"]
+    )
 
 
 def test_shared_landline_of_a_person_one_is_tasked_to_is_purpose(tmp_path: Path) -> None:
     incidents = [*INCIDENTS, {"incident_id": "I2", "type": "ASB", "opened_at": "2026-03-14 10:00"}]
     people = [*INCIDENT_PEOPLE, {"incident_id": "I2", "person_id": "N1", "role": "VICTIM"}]
-    tasking = [*TASKING, {"incident_id": "I2", "staff_id": "S2", "role": "OIC",
-                          "assigned_at": "2026-03-14 10:00"}]
-    found = run(tmp_path, person_contacts=CONTACTS, incidents=incidents,
-                incident_people=people, incident_staff=tasking,
-                contact_events=[sms("C1", "2026-03-15 12:00", "+441632960000", staff="S2")])
+    tasking = [
+        *TASKING,
+        {"incident_id": "I2", "staff_id": "S2", "role": "OIC", "assigned_at": "2026-03-14 10:00"},
+    ]
+    found = run(
+        tmp_path,
+        person_contacts=CONTACTS,
+        incidents=incidents,
+        incident_people=people,
+        incident_staff=tasking,
+        contact_events=[sms("C1", "2026-03-15 12:00", "+441632960000", staff="S2")],
+    )
     assert ("CONTACT_VULNERABLE", "S2", "V2") not in found

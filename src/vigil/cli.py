@@ -10,9 +10,17 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
+import pyarrow as pa
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 app = typer.Typer(
@@ -34,7 +42,7 @@ def rich_progress() -> Iterator[object]:
         console=console,
         transient=False,
     ) as bars:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def update(step: str, done: int, total: int | None = None) -> None:
             if step not in tasks:
@@ -64,7 +72,8 @@ def simulate(
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
 ) -> None:
     """Write a synthetic force extract, with injected APSP behaviour recorded in `truth`."""
-    from vigil.simulate import SimulationConfig, simulate as run_simulation
+    from vigil.simulate import SimulationConfig
+    from vigil.simulate import simulate as run_simulation
 
     config = SimulationConfig(staff=staff, days=days, seed=seed, start=date.fromisoformat(start))
     started = time.perf_counter()
@@ -138,7 +147,8 @@ def demo(
     from vigil.detect.report import render_report
     from vigil.ingest import ingest_extract
     from vigil.ingest.lake import Lake
-    from vigil.simulate import SimulationConfig, simulate as run_simulation
+    from vigil.simulate import SimulationConfig
+    from vigil.simulate import simulate as run_simulation
 
     base = directory or get_settings().data_dir / "demo"
     extract, lake_dir, out = base / "extract", base / "lake", base / "out"
@@ -192,7 +202,7 @@ def _print_counts(title: str, counts: dict[str, int], seconds: float | None) -> 
         console.print(f"in {seconds:.1f}s")
 
 
-def _print_top(staff_risk, findings, limit: int) -> None:  # type: ignore[no-untyped-def]
+def _print_top(staff_risk: pa.Table, findings: pa.Table, limit: int) -> None:
     if staff_risk.num_rows == 0:
         console.print("No findings.")
         return
@@ -201,7 +211,9 @@ def _print_top(staff_risk, findings, limit: int) -> None:  # type: ignore[no-unt
         current = best.get(f["staff_id"])
         if current is None or f["score"] > current[1]:
             best[f["staff_id"]] = (f["indicator"], f["score"], f["evidence"])
-    table = Table("rank", "staff", "risk", "alert", "indicators", "strongest evidence", title="Top staff")
+    table = Table(
+        "rank", "staff", "risk", "alert", "indicators", "strongest evidence", title="Top staff"
+    )
     for row in staff_risk.sort_by("rank").slice(0, limit).to_pylist():
         indicator, _, evidence = best[row["staff_id"]]
         table.add_row(

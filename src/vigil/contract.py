@@ -385,7 +385,9 @@ def table(name: str) -> Table:
     try:
         return ALL_TABLES[name]
     except KeyError:
-        raise KeyError(f"no table {name!r} in the data contract; known: {sorted(ALL_TABLES)}") from None
+        raise KeyError(
+            f"no table {name!r} in the data contract; known: {sorted(ALL_TABLES)}"
+        ) from None
 
 
 def conform(name: str, data: pa.Table) -> pa.Table:

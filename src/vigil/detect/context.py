@@ -34,9 +34,7 @@ def load_tables(con: ibis.BaseBackend, lake: Lake) -> dict[str, ir.Table]:
         files = [str(f) for f in lake.files(name)]
         if files:
             raw = con.read_parquet(files, table_name=f"lake_{name}", hive_partitioning=False)
-            tables[name] = raw.select(
-                *[raw[c.name].cast(ibis.dtype(c.type)) for c in spec.columns]
-            )
+            tables[name] = raw.select(*[raw[c.name].cast(ibis.dtype(c.type)) for c in spec.columns])
         else:
             tables[name] = con.create_table(f"lake_{name}", spec.empty(), overwrite=True)
     return tables
@@ -127,9 +125,7 @@ class Sources:
         """`person_access` restricted to vulnerable people, with their vulnerability codes."""
         pa_ = self.person_access
         v = self.vulnerable_people
-        return pa_.join(v, pa_.person_id == v.person_id).select(
-            pa_, vulnerability=v.vulnerability
-        )
+        return pa_.join(v, pa_.person_id == v.person_id).select(pa_, vulnerability=v.vulnerability)
 
     @cached_property
     def purpose_intervals(self) -> ir.Table:

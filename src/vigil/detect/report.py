@@ -19,18 +19,29 @@ def top_staff(
     result: DetectionResult, staff: pa.Table, limit: int = 10, findings_each: int = 5
 ) -> list[dict[str, Any]]:
     """The `limit` highest-ranked staff with their role, team and strongest findings."""
-    directory = {r["staff_id"]: r for r in staff.select(["staff_id", "role", "team_id"]).to_pylist()}
+    directory = {
+        r["staff_id"]: r for r in staff.select(["staff_id", "role", "team_id"]).to_pylist()
+    }
     risk = result.staff_risk.sort_by("rank").slice(0, limit).to_pylist()
     wanted = {r["staff_id"] for r in risk}
     by_staff: dict[str, list[dict[str, Any]]] = {}
-    for f in result.findings.filter(pc.is_in(result.findings["staff_id"], pa.array(sorted(wanted)))).to_pylist():
+    for f in result.findings.filter(
+        pc.is_in(result.findings["staff_id"], pa.array(sorted(wanted)))
+    ).to_pylist():
         f["explanation"] = json.loads(f["evidence"])["explanation"]
         by_staff.setdefault(f["staff_id"], []).append(f)
     rows = []
     for r in risk:
         info = directory.get(r["staff_id"], {})
         found = sorted(by_staff.get(r["staff_id"], []), key=lambda f: -f["score"])[:findings_each]
-        rows.append({**r, "role": info.get("role", "?"), "team_id": info.get("team_id", "?"), "findings": found})
+        rows.append(
+            {
+                **r,
+                "role": info.get("role", "?"),
+                "team_id": info.get("team_id", "?"),
+                "findings": found,
+            }
+        )
     return rows
 
 

@@ -41,7 +41,9 @@ def staff_risk(con: ibis.BaseBackend, findings: pa.Table, scoring: ScoringSettin
     """`staff_risk` rows (contract order) from scored findings (contract `findings`)."""
     if findings.num_rows == 0:
         return contract.table("staff_risk").empty()
-    f = ibis.memtable(findings.select(["finding_id", "staff_id", "person_id", "indicator", "score"]))
+    f = ibis.memtable(
+        findings.select(["finding_id", "staff_id", "person_id", "indicator", "score"])
+    )
     f = f.mutate(person_key=f.person_id.fill_null(_NO_PERSON + f.finding_id))
     per_person = f.group_by(["staff_id", "person_key"]).aggregate(
         total=f.score.sum(), n_indicators=f.indicator.nunique()
@@ -56,8 +58,10 @@ def staff_risk(con: ibis.BaseBackend, findings: pa.Table, scoring: ScoringSettin
         )
     )
     contribution = ranked.person_risk * ibis.literal(scoring.person_decay).pow(ranked.k)
-    risk = ranked.mutate(contribution=contribution).group_by("staff_id").aggregate(
-        risk_score=ibis._.contribution.sum()
+    risk = (
+        ranked.mutate(contribution=contribution)
+        .group_by("staff_id")
+        .aggregate(risk_score=ibis._.contribution.sum())
     )
     per_indicator = f.group_by(["staff_id", "indicator"]).aggregate(s=f.score.sum())
     top = per_indicator.group_by("staff_id").aggregate(

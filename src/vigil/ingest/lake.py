@@ -150,7 +150,8 @@ class Snapshot:
         return self.previous / name
 
     def link_from_previous(self, name: str, relative: str | os.PathLike[str]) -> None:
-        """Hard-link one unchanged file (relative to the table folder) from the previous snapshot."""
+        """Hard-link one unchanged file (relative to the table folder) from the previous
+        snapshot."""
         prev = self.previous_dir(name)
         if prev is None:
             raise LakeError(f"no previous snapshot of {name} to link {relative} from")

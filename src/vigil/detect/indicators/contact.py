@@ -32,7 +32,12 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
     )
     c = src["contact_events"]
     ev = c.join(points, c.counterpart == points.value).select(
-        c.event_id, c.ts, c.staff_id, c.direction, points.person_id, points.n_sharing,
+        c.event_id,
+        c.ts,
+        c.staff_id,
+        c.direction,
+        points.person_id,
+        points.n_sharing,
         points.vulnerability,
     )
     # Purpose for any person behind the same contact point covers the contact.

@@ -1,0 +1,69 @@
+"""The catalogue file: every indicator documented and valid; errors name file, indicator, field."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from vigil.detect.catalogue import DEFAULT_CATALOGUE, CatalogueError, load_catalogue
+from vigil.detect.indicators import INDICATORS
+
+
+def test_every_registered_indicator_is_in_the_catalogue_with_its_texts() -> None:
+    cat = load_catalogue()
+    assert set(cat.indicators) == set(INDICATORS)
+    for indicator_id, entry in cat.indicators.items():
+        assert entry.title and entry.description.strip() and entry.triage.strip(), indicator_id
+        assert entry.false_positives, f"{indicator_id} lists no legitimate look-alikes"
+        assert isinstance(entry.params, INDICATORS[indicator_id].params_model)
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "catalogue.toml"
+    path.write_text(text)
+    return path
+
+
+def _default_text() -> str:
+    return DEFAULT_CATALOGUE.read_text(encoding="utf-8")
+
+
+def test_unknown_parameter_names_file_indicator_and_field(tmp_path: Path) -> None:
+    text = _default_text().replace("min_days = 1", "min_dayz = 1")
+    path = _write(tmp_path, text)
+    with pytest.raises(CatalogueError) as err:
+        load_catalogue(path)
+    message = str(err.value)
+    assert str(path) in message
+    assert "ACCESS_NO_PURPOSE" in message
+    assert "params.min_dayz" in message
+
+
+def test_out_of_range_value_is_refused(tmp_path: Path) -> None:
+    text = _default_text().replace("tasked_factor = 0.2", "tasked_factor = 3")
+    with pytest.raises(CatalogueError, match=r"ACCESS_OFF_DUTY.*params.tasked_factor"):
+        load_catalogue(_write(tmp_path, text))
+
+
+def test_missing_text_field_is_refused(tmp_path: Path) -> None:
+    raw = tomllib.loads(_default_text())
+    del raw["indicators"]["CONTACT_VULNERABLE"]["triage"]
+    from vigil.detect.catalogue import parse_catalogue
+
+    with pytest.raises(CatalogueError, match=r"CONTACT_VULNERABLE: field triage"):
+        parse_catalogue(raw, "x.toml")
+
+
+def test_unknown_indicator_and_bad_toml(tmp_path: Path) -> None:
+    with pytest.raises(CatalogueError, match="NOT_A_THING: unknown indicator"):
+        load_catalogue(_write(tmp_path, _default_text() + "\n[indicators.NOT_A_THING]\n"))
+    with pytest.raises(CatalogueError, match="not valid TOML"):
+        load_catalogue(_write(tmp_path, "[purpose\n"))
+    with pytest.raises(CatalogueError, match=r"scoring\.alert_threshold"):
+        load_catalogue(
+            _write(
+                tmp_path, _default_text().replace("alert_threshold = 4.0", "alert_threshold = -1")
+            )
+        )
