@@ -15,7 +15,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("vigil-data")
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, *args, **kwargs):
         from pydantic_settings import TomlConfigSettingsSource
 
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
