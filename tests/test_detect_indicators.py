@@ -275,3 +275,96 @@ def test_shared_landline_of_a_person_one_is_tasked_to_is_purpose(tmp_path: Path)
         contact_events=[sms("C1", "2026-03-15 12:00", "+441632960000", staff="S2")],
     )
     assert ("CONTACT_VULNERABLE", "S2", "V2") not in found
+
+
+# -- ACCESS_AFTER_INVOLVEMENT ------------------------------------------------------------
+
+
+def test_after_involvement_names_the_incident_and_the_gap(tmp_path: Path) -> None:
+    found = run(
+        tmp_path, access_events=[view("E1", "2026-03-10 11:00"), view("E2", "2026-03-24 11:00")]
+    )
+    f = found[("ACCESS_AFTER_INVOLVEMENT", "S1", "V1")]
+    assert f["evidence"]["event_ids"] == ["E1", "E2"]
+    text = f["evidence"]["explanation"]
+    assert "incident I1 ended on 2026-03-01" in text
+    assert "2 times on 2 days, the last 3 weeks after" in text
+
+
+def test_after_involvement_not_for_someone_never_tasked(tmp_path: Path) -> None:
+    found = run(tmp_path, access_events=[view("E1", "2026-03-10 11:00", staff="S2")])
+    assert ("ACCESS_AFTER_INVOLVEMENT", "S2", "V1") not in found
+    assert ("ACCESS_NO_PURPOSE", "S2", "V1") in found
+
+
+def test_after_involvement_not_when_a_new_incident_gives_purpose(tmp_path: Path) -> None:
+    incidents = [
+        *INCIDENTS,
+        {"incident_id": "I9", "type": "DOMESTIC_ABUSE", "opened_at": "2026-03-09 20:00"},
+    ]
+    people = [*INCIDENT_PEOPLE, {"incident_id": "I9", "person_id": "V1", "role": "VICTIM"}]
+    tasking = [
+        *TASKING,
+        {
+            "incident_id": "I9",
+            "staff_id": "S1",
+            "role": "ATTENDING",
+            "assigned_at": "2026-03-09 20:05",
+        },
+    ]
+    found = run(
+        tmp_path,
+        incidents=incidents,
+        incident_people=people,
+        incident_staff=tasking,
+        access_events=[view("E1", "2026-03-10 11:00")],
+    )
+    assert not found
+
+
+# -- VULNERABLE_TRAWL --------------------------------------------------------------------
+
+TEAM = [
+    {
+        "staff_id": f"T{i}",
+        "name": f"Team Member {i}",
+        "role": "PC",
+        "team_id": "RESPONSE-B",
+        "station": "Southtown",
+        "start_date": "2020-01-01",
+    }
+    for i in range(10)
+]
+MANY = [
+    {"person_id": f"W{i}", "sex": "F", "vulnerability": "SEXUAL_OFFENCE_VICTIM"} for i in range(30)
+]
+
+
+def test_trawl_against_peers(tmp_path: Path) -> None:
+    # Each colleague looks at one or two people without purpose; T0 at twelve.
+    views = [
+        view(f"T{s}-{p}", f"2026-03-{10 + p % 5} 11:00", person=f"W{p}", staff=f"T{s}")
+        for s in range(1, 10)
+        for p in range(s % 2 + 1)
+    ]
+    views += [
+        view(f"T0-{p}", f"2026-03-{10 + p % 10} 12:00", person=f"W{p}", staff="T0")
+        for p in range(12)
+    ]
+    found = run(tmp_path, staff=STAFF + TEAM, people=PEOPLE + MANY, access_events=views)
+    f = found[("VULNERABLE_TRAWL", "T0", None)]
+    assert f["evidence"]["n_events"] == 12
+    assert "looked at 12 vulnerable people" in f["evidence"]["explanation"]
+    assert "median of 1.5 among peers (PC:RESPONSE)" in f["evidence"]["explanation"]
+    assert not [k for k in found if k[0] == "VULNERABLE_TRAWL" and k[1] != "T0"]
+
+
+def test_no_trawl_where_the_whole_peer_group_searches_widely(tmp_path: Path) -> None:
+    analysts = [{**t, "role": "ANALYST", "team_id": "INTEL-ANALYSIS"} for t in TEAM]
+    views = [
+        view(f"T{s}-{p}", f"2026-03-{10 + p % 10} 11:00", person=f"W{p}", staff=f"T{s}")
+        for s in range(10)
+        for p in range(10 + s)
+    ]
+    found = run(tmp_path, staff=STAFF + analysts, people=PEOPLE + MANY, access_events=views)
+    assert not [k for k in found if k[0] == "VULNERABLE_TRAWL"]

@@ -22,6 +22,9 @@ from vigil.ingest.lake import Lake
 #: Stands in for "still open" when an interval has no end.
 OPEN_END = datetime(9999, 1, 1, tzinfo=UTC)
 
+#: Peer groups smaller than this fall back to all staff of the same role.
+MIN_PEERS = 8
+
 #: Tables detection may read. `truth` is deliberately absent: detection never sees it.
 DETECTION_TABLES = tuple(t for t in contract.EXTRACT_TABLES if t != "truth")
 
@@ -131,23 +134,26 @@ class Sources:
     def purpose_intervals(self) -> ir.Table:
         """When each member of staff had a policing purpose for each person: from a little
         before assignment to an incident involving the person until a grace period after
-        unassignment (open assignments run on). Columns: staff_id, person_id, incident_id,
-        purpose_from, purpose_to, assigned_to."""
+        the assignment ended (unassigned, or the incident closed, whichever came first).
+        Open assignments on open incidents run on. Columns: staff_id, person_id,
+        incident_id, purpose_from, purpose_to, involvement_ended (null while open)."""
         tasking = self["incident_staff"]
+        inc = self["incidents"].select("incident_id", "closed_at")
         ip = self["incident_people"].select("incident_id", "person_id").distinct()
         before = ibis.interval(minutes=int(self.purpose.grace_before_hours * 60))
         after = ibis.interval(minutes=int(self.purpose.grace_after_hours * 60))
-        joined = tasking.join(ip, tasking.incident_id == ip.incident_id)
-        assigned_to = joined.unassigned_at.fill_null(ibis.literal(OPEN_END))
+        joined = tasking.join(ip, "incident_id").left_join(inc, "incident_id")
+        open_end = ibis.literal(OPEN_END)
+        ended = ibis.least(
+            joined.unassigned_at.fill_null(open_end), joined.closed_at.fill_null(open_end)
+        )
         return joined.select(
             staff_id=joined.staff_id,
             person_id=joined.person_id,
             incident_id=joined.incident_id,
             purpose_from=joined.assigned_at - before,
-            purpose_to=ibis.ifelse(
-                joined.unassigned_at.isnull(), ibis.literal(OPEN_END), joined.unassigned_at + after
-            ),
-            assigned_to=assigned_to,
+            purpose_to=ibis.ifelse(ended == open_end, open_end, ended + after),
+            involvement_ended=ibis.ifelse(ended == open_end, ibis.null("timestamp('UTC')"), ended),
         )
 
     def without_purpose(self, events: ir.Table) -> ir.Table:
@@ -196,4 +202,19 @@ class Sources:
         return events.semi_join(
             d,
             [events.staff_id == d.staff_id, events.ts >= d.duty_from, events.ts <= d.duty_to],
+        )
+
+    @cached_property
+    def peer_groups(self) -> ir.Table:
+        """Each member of staff's peer group: the same role in the same kind of team
+        (the team id without its area or shift suffix: RESPONSE-NORTH-A → RESPONSE), so
+        a DA safeguarding officer is compared with DA safeguarding colleagues. Groups
+        smaller than MIN_PEERS fall back to everyone with the same role."""
+        s = self["staff"]
+        team_kind = s.team_id.upper().re_extract(r"^([A-Z]+)", 1)
+        tagged = s.select("staff_id", "role", peer=s.role + ":" + team_kind)
+        tagged = tagged.mutate(n_peers=tagged.staff_id.count().over(group_by="peer"))
+        return tagged.select(
+            "staff_id",
+            peer_group=ibis.ifelse(tagged.n_peers >= MIN_PEERS, tagged.peer, tagged.role + ":*"),
         )

@@ -5,9 +5,18 @@ from __future__ import annotations
 from vigil.detect.indicators.access import ACCESS_NO_PURPOSE, ACCESS_OFF_DUTY
 from vigil.detect.indicators.base import FINDING_COLUMNS, Indicator
 from vigil.detect.indicators.contact import CONTACT_VULNERABLE
+from vigil.detect.indicators.involvement import ACCESS_AFTER_INVOLVEMENT
+from vigil.detect.indicators.trawl import VULNERABLE_TRAWL
 
 INDICATORS: dict[str, Indicator] = {
-    i.id: i for i in (ACCESS_NO_PURPOSE, ACCESS_OFF_DUTY, CONTACT_VULNERABLE)
+    i.id: i
+    for i in (
+        ACCESS_NO_PURPOSE,
+        ACCESS_OFF_DUTY,
+        ACCESS_AFTER_INVOLVEMENT,
+        VULNERABLE_TRAWL,
+        CONTACT_VULNERABLE,
+    )
 }
 
 __all__ = ["FINDING_COLUMNS", "INDICATORS", "Indicator"]

@@ -56,5 +56,6 @@ def evidence_ids(event_id: ir.StringColumn, ts: ir.TimestampColumn) -> ir.ArrayV
     return event_id.collect(order_by=[ts, event_id], distinct=False)[:MAX_EVIDENCE_IDS]
 
 
-def plural(n: ir.IntegerValue, word: str) -> ir.StringValue:
-    return text(n) + ibis.literal(" " + word) + ibis.ifelse(n == 1, "", "s")
+def plural(n: ir.IntegerValue, word: str, words: str | None = None) -> ir.StringValue:
+    """'1 day', '3 days'; `words` for irregular plurals."""
+    return text(n) + " " + ibis.ifelse(n == 1, word, words or word + "s")

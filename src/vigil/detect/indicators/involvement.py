@@ -1,0 +1,77 @@
+"""ACCESS_AFTER_INVOLVEMENT: kept looking at a person after one's tasking ended."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+from pydantic import Field
+
+from vigil.detect.context import Sources
+from vigil.detect.indicators.base import Indicator, evidence_ids, plural, text
+from vigil.detect.settings import Strict
+
+
+class AfterInvolvementParams(Strict):
+    # Looks on fewer distinct days than this after involvement ended are not reported.
+    min_days: int = Field(default=1, ge=1)
+
+
+def access_after_involvement(src: Sources, params: AfterInvolvementParams) -> ir.Table:
+    """No-purpose access to a vulnerable person the member of staff was once tasked to,
+    after that tasking (and its grace period) ended."""
+    ev = src.without_purpose(src.vulnerable_access)
+    p = src.purpose_intervals
+    past = p.filter(p.involvement_ended.notnull())
+    after = ev.join(
+        past,
+        [ev.staff_id == past.staff_id, ev.person_id == past.person_id, ev.ts > past.purpose_to],
+    )
+    # One row per event: the most recent involvement that had ended before it.
+    per_event = after.group_by([after.event_id, after.staff_id, after.person_id]).aggregate(
+        ts=after.ts.max(),
+        vulnerability=after.vulnerability.arbitrary(),
+        ended=after.involvement_ended.max(),
+        incident_id=after.incident_id.argmax(after.involvement_ended),
+    )
+    g = per_event.group_by(["staff_id", "person_id"]).aggregate(
+        first_ts=per_event.ts.min(),
+        last_ts=per_event.ts.max(),
+        n_events=per_event.event_id.nunique(),
+        n_days=per_event.ts.date().nunique(),
+        event_ids=evidence_ids(per_event.event_id, per_event.ts),
+        vulnerability=per_event.vulnerability.arbitrary(),
+        incident_id=per_event.incident_id.argmin(per_event.ts),
+        ended=per_event.ended.min(),
+    )
+    g = g.filter(g.n_days >= params.min_days)
+    weeks_after = ((g.last_ts.epoch_seconds() - g.ended.epoch_seconds()) / (7 * 86400)).floor()
+    explanation = (
+        ibis.literal("kept looking at the record of a vulnerable person (")
+        + g.vulnerability
+        + ") after involvement in incident "
+        + g.incident_id
+        + " ended on "
+        + text(g.ended.date())
+        + ": "
+        + plural(g.n_events, "time")
+        + " on "
+        + plural(g.n_days, "day")
+        + ", the last "
+        + plural(weeks_after.cast("int64"), "week")
+        + " after"
+    )
+    return g.select(
+        "staff_id",
+        "person_id",
+        "first_ts",
+        "last_ts",
+        "event_ids",
+        "n_events",
+        strength=(g.n_days + 1).log2(),
+        explanation=explanation,
+    )
+
+
+ACCESS_AFTER_INVOLVEMENT = Indicator(
+    "ACCESS_AFTER_INVOLVEMENT", AfterInvolvementParams, access_after_involvement
+)

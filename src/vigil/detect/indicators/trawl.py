@@ -1,0 +1,69 @@
+"""VULNERABLE_TRAWL: many distinct vulnerable people looked at without purpose, unusual
+against the peer group."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+from pydantic import Field
+
+from vigil.detect.context import Sources
+from vigil.detect.indicators.base import Indicator, evidence_ids, plural, text
+from vigil.detect.settings import Strict
+
+
+class TrawlParams(Strict):
+    # Fewer distinct people than this is never a trawl, whatever the peers do.
+    min_people: int = Field(default=5, ge=1)
+    # Robust z-score (median and MAD of the peer group) above which it is reported.
+    min_z: float = Field(default=3.0, ge=0)
+    # Floor of the peer spread, in people, so a group that looks at no one without
+    # purpose does not make every single look a trawl.
+    min_spread: float = Field(default=2.0, gt=0)
+
+
+def vulnerable_trawl(src: Sources, params: TrawlParams) -> ir.Table:
+    ev = src.without_purpose(src.vulnerable_access)
+    per_staff = ev.group_by("staff_id").aggregate(
+        n_people=ev.person_id.nunique(),
+        first_ts=ev.ts.min(),
+        last_ts=ev.ts.max(),
+        n_events=ev.event_id.nunique(),
+        event_ids=evidence_ids(ev.event_id, ev.ts),
+    )
+    peers = src.peer_groups
+    # Every member of staff counts in the baseline, including those with no such access.
+    everyone = peers.left_join(per_staff, "staff_id").select(
+        "staff_id", "peer_group", n=ibis._.n_people.fill_null(0)
+    )
+    median = everyone.group_by("peer_group").aggregate(med=everyone.n.median())
+    dev = everyone.join(median, "peer_group")
+    dev = dev.mutate(absdev=(dev.n - dev.med).abs())
+    spread = dev.group_by("peer_group").aggregate(mad=dev.absdev.median(), med=dev.med.max())
+    scored = per_staff.join(peers, "staff_id").join(spread, "peer_group")
+    scale = ibis.greatest(scored.mad * 1.4826, params.min_spread)
+    z = (scored.n_people - scored.med) / scale
+    scored = scored.mutate(z=z)
+    scored = scored.filter((scored.n_people >= params.min_people) & (scored.z >= params.min_z))
+    explanation = (
+        ibis.literal("looked at ")
+        + plural(scored.n_people, "vulnerable person", "vulnerable people")
+        + " with no tasking linking them, against a median of "
+        + text(scored.med.round(1))
+        + " among peers ("
+        + scored.peer_group
+        + ")"
+    )
+    return scored.select(
+        "staff_id",
+        person_id=ibis.null("string"),
+        first_ts=scored.first_ts,
+        last_ts=scored.last_ts,
+        event_ids=scored.event_ids,
+        n_events=scored.n_events,
+        strength=(scored.z - params.min_z + 1).log2() + 1,
+        explanation=explanation,
+    )
+
+
+VULNERABLE_TRAWL = Indicator("VULNERABLE_TRAWL", TrawlParams, vulnerable_trawl)
