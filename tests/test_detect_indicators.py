@@ -368,3 +368,65 @@ def test_no_trawl_where_the_whole_peer_group_searches_widely(tmp_path: Path) -> 
     ]
     found = run(tmp_path, staff=STAFF + analysts, people=PEOPLE + MANY, access_events=views)
     assert not [k for k in found if k[0] == "VULNERABLE_TRAWL"]
+
+
+# -- PARTNER_CONCERN ---------------------------------------------------------------------
+
+NAMED_STAFF = [
+    {**STAFF[0], "name": "Daniel Hartley", "collar_number": "NH4823", "station": "Northtown"},
+    {**STAFF[1], "name": "Daniel Okafor", "collar_number": "NH1190", "station": "Northtown"},
+    {
+        "staff_id": "S3",
+        "name": "Priya Hartley",
+        "collar_number": "SH7730",
+        "role": "PC",
+        "team_id": "RESPONSE-C",
+        "station": "Southtown",
+        "start_date": "2020-01-01",
+    },
+]
+
+
+def report(description: str, person: str | None = None) -> dict[str, Any]:
+    return {
+        "report_id": "R1",
+        "received_at": "2026-03-20 09:00",
+        "organisation": "Refuge North",
+        "officer_description": description,
+        "concern": "texts her late at night",
+        "person_id": person,
+    }
+
+
+def test_partner_report_with_misspelt_surname_and_collar_fragment(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        staff=NAMED_STAFF,
+        partner_reports=[report("PC called Dan Hartly, number had 48 in it")],
+    )
+    f = found[("PARTNER_CONCERN", "S1", None)]
+    assert f["evidence"]["event_ids"] == ["R1"]
+    assert "surname 'hartley'" in f["evidence"]["explanation"]
+    assert "collar number fragment (2 of 4 digits)" in f["evidence"]["explanation"]
+    assert ("PARTNER_CONCERN", "S3", None) not in found  # same surname, nothing else
+
+
+def test_vague_partner_report_links_to_no_one(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        staff=NAMED_STAFF,
+        partner_reports=[report("a tall officer called Daniel from Northtown")],
+    )
+    assert not [k for k in found if k[0] == "PARTNER_CONCERN"]
+
+
+def test_partner_report_naming_the_person_links_to_who_looked_at_her(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        staff=NAMED_STAFF,
+        partner_reports=[report("an officer from Northtown", person="V1")],
+        access_events=[view("E1", "2026-03-10 11:00", staff="S2")],
+    )
+    f = found[("PARTNER_CONCERN", "S2", "V1")]
+    assert "had looked at or contacted the person at risk" in f["evidence"]["explanation"]
+    assert ("PARTNER_CONCERN", "S1", "V1") not in found

@@ -142,8 +142,8 @@ def _to_contract_findings(raw: pa.Table) -> pa.Table:
 
 def _last_event_time(con: ibis.BaseBackend, src: Sources) -> datetime | None:
     latest = [
-        con.execute(src["access_events"].ts.max()),
-        con.execute(src["contact_events"].ts.max()),
+        con.execute(src[name][contract.table(name).time_column].max())
+        for name in ("access_events", "contact_events", "partner_reports")
     ]
     present = [t for t in latest if t is not None and t == t]  # NaT != NaT
     if not present:

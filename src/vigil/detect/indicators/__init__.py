@@ -6,6 +6,7 @@ from vigil.detect.indicators.access import ACCESS_NO_PURPOSE, ACCESS_OFF_DUTY
 from vigil.detect.indicators.base import FINDING_COLUMNS, Indicator
 from vigil.detect.indicators.contact import CONTACT_VULNERABLE
 from vigil.detect.indicators.involvement import ACCESS_AFTER_INVOLVEMENT
+from vigil.detect.indicators.partner import PARTNER_CONCERN
 from vigil.detect.indicators.trawl import VULNERABLE_TRAWL
 
 INDICATORS: dict[str, Indicator] = {
@@ -16,6 +17,7 @@ INDICATORS: dict[str, Indicator] = {
         ACCESS_AFTER_INVOLVEMENT,
         VULNERABLE_TRAWL,
         CONTACT_VULNERABLE,
+        PARTNER_CONCERN,
     )
 }
 
