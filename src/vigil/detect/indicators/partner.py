@@ -126,8 +126,8 @@ def _score_report(
         best = np.where(shortened, np.maximum(sim, params.name_similarity), sim)
         hit = best >= params.name_similarity
         score[hit] += points * best[hit] / 100.0
-        for i in np.flatnonzero(hit):
-            reasons[i].append(f"{label} '{names[i]}'")
+        for j in np.flatnonzero(hit).tolist():
+            reasons[j].append(f"{label} '{names[j]}'")
 
     for i, collar in enumerate(collars):
         covered = max((len(f) for f in fragments if collar and f in collar), default=0)
@@ -138,9 +138,9 @@ def _score_report(
     lowered = text.lower()
     for station in set(stations):
         if station and fuzz.partial_ratio(station, lowered) >= params.name_similarity:
-            for i in np.flatnonzero(np.array(stations) == station):
-                score[i] += params.station_points
-                reasons[i].append(f"station '{stations[i]}'")
+            for j in np.flatnonzero(np.array(stations) == station).tolist():
+                score[j] += params.station_points
+                reasons[j].append(f"station '{stations[j]}'")
 
     person = report["person_id"]
     if person:
@@ -149,7 +149,10 @@ def _score_report(
                 score[i] += params.person_link_points
                 reasons[i].append("had looked at or contacted the person at risk")
 
-    return {staff_ids[i]: _Match(float(score[i]), reasons[i]) for i in np.flatnonzero(score > 0)}
+    return {
+        staff_ids[j]: _Match(float(score[j]), reasons[j])
+        for j in np.flatnonzero(score > 0).tolist()
+    }
 
 
 def _staff_linked_to_people(src: Sources, people: list[str]) -> dict[str, set[str]]:
