@@ -67,3 +67,12 @@ def test_unknown_indicator_and_bad_toml(tmp_path: Path) -> None:
                 tmp_path, _default_text().replace("alert_threshold = 4.0", "alert_threshold = -1")
             )
         )
+
+
+def test_docs_indicators_md_is_generated_from_the_catalogue() -> None:
+    from vigil.detect.catalogue import to_markdown
+
+    doc = Path(__file__).parent.parent / "docs" / "indicators.md"
+    assert doc.read_text(encoding="utf-8") == to_markdown(load_catalogue()) + "\n", (
+        "docs/indicators.md is stale: run `vigil catalogue --markdown > docs/indicators.md`"
+    )

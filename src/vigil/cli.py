@@ -177,15 +177,21 @@ def demo(
 @app.command("catalogue")
 def catalogue_check(
     path: Annotated[Path | None, typer.Argument(help="Catalogue file to validate.")] = None,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the catalogue as a Markdown document.")
+    ] = False,
 ) -> None:
     """Validate an indicator catalogue and list its indicators."""
-    from vigil.detect.catalogue import CatalogueError, load_catalogue
+    from vigil.detect.catalogue import CatalogueError, load_catalogue, to_markdown
 
     try:
         cat = load_catalogue(path)
     except CatalogueError as exc:
         console.print(f"[red]invalid catalogue:[/red] {exc}")
         raise typer.Exit(2) from None
+    if markdown:
+        print(to_markdown(cat))
+        return
     table = Table("indicator", "weight", "title")
     for indicator_id, entry in cat.indicators.items():
         table.add_row(indicator_id, f"{entry.weight:g}", entry.title)

@@ -94,3 +94,65 @@ def _describe(where: str, exc: ValidationError, params_prefix: str | None = None
             loc = f"{params_prefix}.{loc}"
         problems.append(f"field {loc}: {err['msg']}")
     return f"{where}: " + "; ".join(problems)
+
+
+def to_markdown(catalogue: Catalogue) -> str:
+    """The catalogue as a document for CCU analysts (docs/indicators.md is generated
+    from it, so the two cannot drift apart)."""
+    s = catalogue.scoring
+    p = catalogue.purpose
+    lines = [
+        "# Vigil indicator catalogue",
+        "",
+        "<!-- Generated from src/vigil/detect/catalogue.toml by `vigil catalogue --markdown`;"
+        " edit the catalogue, not this file. -->",
+        "",
+        "Each indicator reads the force's audit, tasking, duty and contact records and",
+        "produces *findings*: one per member of staff and person concerned, with the",
+        "events behind it and a one-line explanation. Findings are grounds to look, not",
+        "proof of misconduct.",
+        "",
+        "## Policing purpose",
+        "",
+        "A member of staff has a policing purpose for a person while tasked to an incident",
+        f"involving that person, from {p.grace_before_hours:g} hours before assignment until",
+        f"{p.grace_after_hours:g} hours after the tasking ended (unassigned, or the incident",
+        "closed). Viewing an incident is access to every person in it. Duty is any rostered",
+        f"shift, overtime, on-call or training (not leave), widened by {p.duty_grace_minutes:g}",
+        "minutes either side.",
+        "",
+        "## Scoring and alerts",
+        "",
+        "A finding's score is the indicator's weight × the strength of its evidence × time",
+        f"decay (half the weight after {s.half_life_days:g} days without repetition).",
+        "Findings about the same person reinforce each other: each further independent",
+        f"indicator multiplies that person's risk by {1 + s.diversity_bonus:g}. A member of",
+        "staff's risk adds up their persons' risks, the k-th most concerning counting",
+        f"{s.person_decay:g}^(k−1). An **alert** is raised at a risk of "
+        f"**{s.alert_threshold:g}** or more: an absolute threshold, never a quota.",
+        "",
+    ]
+    for indicator_id, entry in catalogue.indicators.items():
+        lines += [
+            f"## `{indicator_id}` — {entry.title}",
+            "",
+            entry.description.strip(),
+            "",
+            f"**Weight:** {entry.weight:g}",
+            "",
+            "**Known legitimate look-alikes:**",
+            "",
+            *[f"- {fp}" for fp in entry.false_positives],
+            "",
+            "**Triage:** " + " ".join(entry.triage.split()),
+            "",
+            "**Parameters:**",
+            "",
+            "| parameter | value | meaning |",
+            "|---|---|---|",
+        ]
+        params = entry.params
+        for name, field in type(params).model_fields.items():
+            lines.append(f"| `{name}` | {getattr(params, name)} | {field.description or ''} |")
+        lines.append("")
+    return "\n".join(lines)

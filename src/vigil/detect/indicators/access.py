@@ -12,7 +12,9 @@ from vigil.detect.settings import Strict
 
 
 class NoPurposeParams(Strict):
-    min_days: int = Field(default=1, ge=1)
+    min_days: int = Field(
+        default=1, ge=1, description="Fewest distinct days of access to report a pair."
+    )
 
 
 def access_no_purpose(src: Sources, params: NoPurposeParams) -> ir.Table:
@@ -51,8 +53,18 @@ def access_no_purpose(src: Sources, params: NoPurposeParams) -> ir.Table:
 
 
 class OffDutyParams(Strict):
-    working_session_events: int = Field(default=6, ge=1)
-    tasked_factor: float = Field(default=0.2, ge=0, le=1)
+    working_session_events: int = Field(
+        default=6,
+        ge=1,
+        description="Look-ups of other subjects within an hour that make an off-duty look part "
+        "of a working session (unrostered overtime), not a private look.",
+    )
+    tasked_factor: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="Weight of off-duty access to a person one is tasked to (own case).",
+    )
 
 
 def access_off_duty(src: Sources, params: OffDutyParams) -> ir.Table:

@@ -12,10 +12,18 @@ from vigil.detect.settings import Strict
 
 
 class ContactParams(Strict):
-    night_start_hour: int = Field(default=21, ge=0, le=23)
-    night_end_hour: int = Field(default=6, ge=0, le=23)
-    night_factor: float = Field(default=0.75, ge=0)
-    off_duty_factor: float = Field(default=0.5, ge=0)
+    night_start_hour: int = Field(
+        default=21, ge=0, le=23, description="Late-night contact starts at this hour (UTC)."
+    )
+    night_end_hour: int = Field(
+        default=6, ge=0, le=23, description="Late-night contact ends at this hour (UTC)."
+    )
+    night_factor: float = Field(
+        default=0.75, ge=0, description="Extra weight when all contact is late at night."
+    )
+    off_duty_factor: float = Field(
+        default=0.5, ge=0, description="Extra weight when all contact is off duty."
+    )
 
 
 def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:

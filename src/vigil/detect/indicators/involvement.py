@@ -12,8 +12,9 @@ from vigil.detect.settings import Strict
 
 
 class AfterInvolvementParams(Strict):
-    # Looks on fewer distinct days than this after involvement ended are not reported.
-    min_days: int = Field(default=1, ge=1)
+    min_days: int = Field(
+        default=1, ge=1, description="Fewest distinct days of looks after involvement ended."
+    )
 
 
 def access_after_involvement(src: Sources, params: AfterInvolvementParams) -> ir.Table:

@@ -27,19 +27,29 @@ from vigil.detect.settings import Strict
 
 
 class PartnerParams(Strict):
-    # Similarity (0-100) at which a word of the description matches a name.
-    name_similarity: float = Field(default=85, ge=50, le=100)
-    given_name_points: float = Field(default=1.0, ge=0)
-    surname_points: float = Field(default=1.5, ge=0)
-    # Points for a collar-number fragment, times the share of the number it covers.
-    collar_points: float = Field(default=2.0, ge=0)
-    min_collar_digits: int = Field(default=2, ge=1)
-    station_points: float = Field(default=0.75, ge=0)
-    # The staff member looked at or contacted the person at risk before the report.
-    person_link_points: float = Field(default=2.0, ge=0)
-    # A report links to every member of staff scoring at least this; the link's strength
-    # is shared among them, so a vague description that fits many links weakly.
-    min_match: float = Field(default=2.5, gt=0)
+    name_similarity: float = Field(
+        default=85, ge=50, le=100, description="Similarity (0-100) at which a word matches a name."
+    )
+    given_name_points: float = Field(default=1.0, ge=0, description="Points for a first name.")
+    surname_points: float = Field(default=1.5, ge=0, description="Points for a surname.")
+    collar_points: float = Field(
+        default=2.0, ge=0, description="Points for a whole collar number, pro rata for a fragment."
+    )
+    min_collar_digits: int = Field(
+        default=2, ge=1, description="Shortest digit fragment compared with collar numbers."
+    )
+    station_points: float = Field(default=0.75, ge=0, description="Points for the station.")
+    person_link_points: float = Field(
+        default=2.0,
+        ge=0,
+        description="Points when the member of staff looked at or contacted the person at risk.",
+    )
+    min_match: float = Field(
+        default=2.5,
+        gt=0,
+        description="Points to link a report to a member of staff; the strength is shared among "
+        "all who reach it, so a description that fits many links weakly.",
+    )
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")

@@ -13,13 +13,20 @@ from vigil.detect.settings import Strict
 
 
 class TrawlParams(Strict):
-    # Fewer distinct people than this is never a trawl, whatever the peers do.
-    min_people: int = Field(default=5, ge=1)
-    # Robust z-score (median and MAD of the peer group) above which it is reported.
-    min_z: float = Field(default=3.0, ge=0)
-    # Floor of the peer spread, in people, so a group that looks at no one without
-    # purpose does not make every single look a trawl.
-    min_spread: float = Field(default=2.0, gt=0)
+    min_people: int = Field(
+        default=5, ge=1, description="Fewer distinct people is never a trawl, whatever peers do."
+    )
+    min_z: float = Field(
+        default=3.0,
+        ge=0,
+        description="Robust z-score against the peer group (median, MAD) from which it is reported.",
+    )
+    min_spread: float = Field(
+        default=2.0,
+        gt=0,
+        description="Floor of the peer spread, in people, so that in a group that looks at no one "
+        "without purpose a few looks are not a trawl.",
+    )
 
 
 def vulnerable_trawl(src: Sources, params: TrawlParams) -> ir.Table:
