@@ -19,7 +19,7 @@ class TrawlParams(Strict):
     min_z: float = Field(
         default=3.0,
         ge=0,
-        description="Robust z-score against the peer group (median, MAD) from which it is reported.",
+        description="Robust z-score against the peer group (median, MAD) to report.",
     )
     min_spread: float = Field(
         default=2.0,
