@@ -54,26 +54,28 @@ BASE = {
     "staff": STAFF,
     "people": PEOPLE,
     "person_contacts": CONTACTS,
-    "incidents": INCIDENTS
-    + [
+    "incidents": [
+        *INCIDENTS,
         {
             "incident_id": "I2",
             "type": "STALKING",
             "opened_at": "2026-03-08 09:00",
             "closed_at": "2026-03-21 09:00",
-        }
+        },
     ],
-    "incident_people": INCIDENT_PEOPLE
-    + [{"incident_id": "I2", "person_id": "V2", "role": "VICTIM"}],
-    "incident_staff": TASKING
-    + [
+    "incident_people": [
+        *INCIDENT_PEOPLE,
+        {"incident_id": "I2", "person_id": "V2", "role": "VICTIM"},
+    ],
+    "incident_staff": [
+        *TASKING,
         {
             "incident_id": "I2",
             "staff_id": "S2",
             "role": "OIC",
             "assigned_at": "2026-03-08 10:00",
             "unassigned_at": "2026-03-20 10:00",
-        }
+        },
     ],
     "duty": DUTY,
 }
