@@ -50,33 +50,29 @@ EVENTS = {
         },
     ],
 }
+INCIDENT_2 = {
+    "incident_id": "I2",
+    "type": "STALKING",
+    "opened_at": "2026-03-08 09:00",
+    "closed_at": "2026-03-21 09:00",
+}
+TASKING_2 = {
+    "incident_id": "I2",
+    "staff_id": "S2",
+    "role": "OIC",
+    "assigned_at": "2026-03-08 10:00",
+    "unassigned_at": "2026-03-20 10:00",
+}
 BASE = {
     "staff": STAFF,
     "people": PEOPLE,
     "person_contacts": CONTACTS,
-    "incidents": [
-        *INCIDENTS,
-        {
-            "incident_id": "I2",
-            "type": "STALKING",
-            "opened_at": "2026-03-08 09:00",
-            "closed_at": "2026-03-21 09:00",
-        },
-    ],
+    "incidents": [*INCIDENTS, INCIDENT_2],
     "incident_people": [
         *INCIDENT_PEOPLE,
         {"incident_id": "I2", "person_id": "V2", "role": "VICTIM"},
     ],
-    "incident_staff": [
-        *TASKING,
-        {
-            "incident_id": "I2",
-            "staff_id": "S2",
-            "role": "OIC",
-            "assigned_at": "2026-03-08 10:00",
-            "unassigned_at": "2026-03-20 10:00",
-        },
-    ],
+    "incident_staff": [*TASKING, TASKING_2],
     "duty": DUTY,
 }
 TIME_COLUMNS = {"access_events": "ts", "contact_events": "ts", "partner_reports": "received_at"}
