@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -515,20 +514,12 @@ def test_config_validation() -> None:
 # -- scale ------------------------------------------------------------------------------------
 
 
-def _slow_requested(config: pytest.Config) -> bool:
-    return "slow" in (config.getoption("-m") or "") or os.environ.get("VIGIL_SLOW_TESTS") == "1"
-
-
 @pytest.mark.slow
-def test_bigger_force_streams_in_time(tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    if not _slow_requested(request.config):
-        pytest.skip("slow: run with -m slow (or VIGIL_SLOW_TESTS=1)")
+def test_bigger_force_streams_month_by_month(tmp_path: Path) -> None:
+    # Timing is measured by bench/, not asserted here.
     cfg = SimulationConfig(staff=1000, days=120, seed=21)
-    t = time.perf_counter()
     counts = simulate(cfg, tmp_path)
-    elapsed = time.perf_counter() - t
     assert counts["access_events"] > 2_000_000
     assert len(list((tmp_path / "access_events").iterdir())) == 5
-    assert elapsed < 180, elapsed
     truth = ds.dataset(tmp_path / "truth.parquet").to_table()
     assert truth.num_rows >= cfg.n_abusers

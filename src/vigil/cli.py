@@ -109,21 +109,32 @@ def detect(
     catalogue: Annotated[
         Path | None, typer.Option(help="Indicator catalogue (TOML); the packaged one if absent.")
     ] = None,
+    suppressions: Annotated[
+        Path | None,
+        typer.Option(help="Allow-list CSV (scope,value,indicator,reason,decided_by,expires)."),
+    ] = None,
     top: Annotated[int, typer.Option(help="How many staff to print.")] = 10,
 ) -> None:
     """Run the indicator catalogue and write staff_risk and findings."""
     from vigil.detect.catalogue import CatalogueError, load_catalogue
     from vigil.detect.engine import detect as run_detection
+    from vigil.detect.suppressions import SuppressionError, load_suppressions
 
     try:
         cat = load_catalogue(catalogue)
-    except CatalogueError as exc:
-        console.print(f"[red]invalid catalogue:[/red] {exc}")
+        allow_list = load_suppressions(suppressions) if suppressions else []
+    except (CatalogueError, SuppressionError) as exc:
+        console.print(f"[red]invalid input:[/red] {exc}")
         raise typer.Exit(2) from None
     started = time.perf_counter()
     with console.status("detecting") as status:
         result = run_detection(
-            source, out, as_of=_parse_as_of(as_of), catalogue=cat, progress=status.update
+            source,
+            out,
+            as_of=_parse_as_of(as_of),
+            catalogue=cat,
+            suppressions=allow_list,
+            progress=status.update,
         )
     console.print(
         f"{result.staff_risk.num_rows} staff with findings, {result.alerted.num_rows} alerted, "

@@ -350,6 +350,9 @@ FINDINGS = Table(
         C("first_ts", TIMESTAMP),
         C("last_ts", TIMESTAMP),
         C("evidence", STRING, description="JSON: event ids and a one-line explanation"),
+        # Added in v1.1 (optional): the unit's allow-list marks findings, never drops them.
+        C("suppressed", BOOL, required=False, description="matched an active suppression"),
+        C("suppression", STRING, required=False, description="the suppression's reason"),
     ),
     key=("finding_id",),
 )

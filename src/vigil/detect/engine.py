@@ -24,6 +24,7 @@ from vigil.detect.catalogue import Catalogue, load_catalogue
 from vigil.detect.context import Sources, cut_as_of, load_tables
 from vigil.detect.indicators import FINDING_COLUMNS, INDICATORS
 from vigil.detect.scoring import decayed_scores, staff_risk
+from vigil.detect.suppressions import Suppression, apply_suppressions, unsuppressed
 from vigil.ingest.lake import Lake
 
 Progress = Callable[[str], None]
@@ -48,13 +49,20 @@ def detect(
     *,
     as_of: datetime | None = None,
     catalogue: Catalogue | None = None,
+    suppressions: list[Suppression] | None = None,
     progress: Progress | None = None,
 ) -> DetectionResult:
     """Run detection over `source`, a lake or a force extract (ingested to a temporary
     lake first), and write `staff_risk` and `findings` to `out` if given."""
     source = Path(source)
     if Lake.is_lake(source):
-        result = run_on_lake(Lake(source), as_of=as_of, catalogue=catalogue, progress=progress)
+        result = run_on_lake(
+            Lake(source),
+            as_of=as_of,
+            catalogue=catalogue,
+            suppressions=suppressions,
+            progress=progress,
+        )
     else:
         from vigil.ingest import ingest_extract
 
@@ -65,7 +73,11 @@ def detect(
             _say(progress, f"ingesting {source}")
             ingest_extract(source, Path(tmp) / "lake")
             result = run_on_lake(
-                Lake(Path(tmp) / "lake"), as_of=as_of, catalogue=catalogue, progress=progress
+                Lake(Path(tmp) / "lake"),
+                as_of=as_of,
+                catalogue=catalogue,
+                suppressions=suppressions,
+                progress=progress,
             )
     if out is not None:
         write_output(result, Path(out))
@@ -77,8 +89,10 @@ def run_on_lake(
     *,
     as_of: datetime | None = None,
     catalogue: Catalogue | None = None,
+    suppressions: list[Suppression] | None = None,
     progress: Progress | None = None,
 ) -> DetectionResult:
+    """Run the catalogue over `lake` as of `as_of` (default: everything in it)."""
     catalogue = catalogue or load_catalogue()
     if as_of is not None and as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=UTC)
@@ -103,8 +117,11 @@ def run_on_lake(
     scored = union.mutate(score=decayed_scores(union, window_end, catalogue.scoring.half_life_days))
     _say(progress, "collecting findings")
     findings = _to_contract_findings(con.to_pyarrow(scored))
+    findings = apply_suppressions(
+        findings, con.to_pyarrow(tables["staff"]), suppressions or [], window_end
+    )
     _say(progress, "scoring staff")
-    risk = staff_risk(con, findings, catalogue.scoring)
+    risk = staff_risk(con, unsuppressed(findings), catalogue.scoring)
     return DetectionResult(risk, findings, as_of, window_end)
 
 
