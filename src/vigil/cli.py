@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import pyarrow as pa
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -65,7 +66,7 @@ def _parse_as_of(value: str | None) -> datetime | None:
 @app.command()
 def simulate(
     out: Annotated[Path, typer.Option(help="Folder to write the synthetic force extract to.")],
-    staff: Annotated[int, typer.Option(min=10, help="Number of staff.")] = 500,
+    staff: Annotated[int, typer.Option(min=60, help="Number of staff.")] = 500,
     days: Annotated[int, typer.Option(min=7, help="Days of activity.")] = 90,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same force.")] = 1,
     start: Annotated[str, typer.Option(help="First day (YYYY-MM-DD).")] = "2026-01-05",
@@ -94,8 +95,7 @@ def ingest(
         with rich_progress() as progress:
             summary = ingest_extract(extract, lake, progress=progress)
     except IngestError as exc:
-        console.print(f"[red]ingest failed:[/red] {exc}")
-        raise typer.Exit(2) from None
+        _fail("ingest failed", exc)
     console.print(summary.as_rich_table())
 
 
@@ -124,8 +124,7 @@ def detect(
         cat = load_catalogue(catalogue)
         allow_list = load_suppressions(suppressions) if suppressions else []
     except (CatalogueError, SuppressionError) as exc:
-        console.print(f"[red]invalid input:[/red] {exc}")
-        raise typer.Exit(2) from None
+        _fail("invalid input", exc)
     started = time.perf_counter()
     with console.status("detecting") as status:
         result = run_detection(
@@ -148,7 +147,7 @@ def demo(
     directory: Annotated[
         Path | None, typer.Option("--dir", help="Working folder (default: DATA_DIR/demo).")
     ] = None,
-    staff: Annotated[int, typer.Option(min=10)] = 500,
+    staff: Annotated[int, typer.Option(min=60)] = 500,
     days: Annotated[int, typer.Option(min=7)] = 90,
     seed: Annotated[int, typer.Option()] = 7,
 ) -> None:
@@ -198,8 +197,7 @@ def catalogue_check(
     try:
         cat = load_catalogue(path)
     except CatalogueError as exc:
-        console.print(f"[red]invalid catalogue:[/red] {exc}")
-        raise typer.Exit(2) from None
+        _fail("invalid catalogue", exc)
     if markdown:
         print(to_markdown(cat))
         return
@@ -208,6 +206,12 @@ def catalogue_check(
         table.add_row(indicator_id, f"{entry.weight:g}", entry.title)
     console.print(table)
     console.print(f"alert threshold {cat.scoring.alert_threshold:g}; {cat.source} is valid")
+
+
+def _fail(what: str, exc: Exception) -> NoReturn:
+    # soft_wrap keeps file paths and messages on one line, whole, for copying.
+    console.print(f"[red]{what}:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
+    raise typer.Exit(2)
 
 
 def _print_counts(title: str, counts: dict[str, int], seconds: float | None) -> None:
