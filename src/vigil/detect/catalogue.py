@@ -26,6 +26,10 @@ class CatalogueError(ValueError):
 
 class IndicatorEntry(Strict):
     title: str = Field(min_length=1)
+    #: Evidence family: findings of one family overlap, of different families corroborate.
+    family: str = Field(pattern=r"^[a-z_]+$")
+    #: Judge this indicator's evidence against the member of staff's peer group.
+    peer_baseline: bool = True
     weight: float = Field(ge=0)
     description: str = Field(min_length=1)
     false_positives: list[str] = Field(min_length=1)
@@ -42,6 +46,10 @@ class Catalogue(Strict):
     def enabled(self) -> list[str]:
         """Indicator ids in catalogue order."""
         return list(self.indicators)
+
+    @property
+    def families(self) -> dict[str, str]:
+        return {i: entry.family for i, entry in self.indicators.items()}
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
@@ -125,8 +133,10 @@ def to_markdown(catalogue: Catalogue) -> str:
         "",
         "A finding's score is the indicator's weight × the strength of its evidence × time",
         f"decay (half the weight after {s.half_life_days:g} days without repetition).",
-        "Findings about the same person reinforce each other: each further independent",
-        f"indicator multiplies that person's risk by {1 + s.diversity_bonus:g}. A member of",
+        "Indicators belong to evidence families (access, contact, partner, search). Within",
+        "a family, findings about one person overlap and add with decay (the second counts",
+        f"{s.family_decay:g}); each further family of evidence about the same person",
+        f"multiplies that person's risk by {1 + s.diversity_bonus:g}. A member of",
         "staff's risk adds up their persons' risks, the k-th most concerning counting",
         f"{s.person_decay:g}^(k−1). An **alert** is raised at a risk of "
         f"**{s.alert_threshold:g}** or more: an absolute threshold, never a quota.",
@@ -138,7 +148,8 @@ def to_markdown(catalogue: Catalogue) -> str:
             "",
             entry.description.strip(),
             "",
-            f"**Weight:** {entry.weight:g}",
+            f"**Family:** {entry.family} · **Weight:** {entry.weight:g} · **Peer baseline:** "
+            + ("yes" if entry.peer_baseline else "no"),
             "",
             "**Known legitimate look-alikes:**",
             "",

@@ -83,6 +83,14 @@ class Sources:
     tables: dict[str, ir.Table]
     purpose: PurposeSettings
     as_of: datetime | None = None
+    #: When given, relations several indicators share are computed once, as temporary
+    #: tables on this backend, instead of once per indicator.
+    con: ibis.BaseBackend | None = None
+
+    def _shared(self, name: str, expr: ir.Table) -> ir.Table:
+        if self.con is None:
+            return expr
+        return self.con.create_table(f"shared_{name}", expr, temp=True, overwrite=True)
 
     def __getitem__(self, name: str) -> ir.Table:
         return self.tables[name]
@@ -156,6 +164,45 @@ class Sources:
             involvement_ended=ibis.ifelse(ended == open_end, ibis.null("timestamp('UTC')"), ended),
         )
 
+    @cached_property
+    def team_purpose_intervals(self) -> ir.Table:
+        """Purpose held by a team: a colleague in the same team tasked to an incident
+        involving the person. Safeguarding and investigation teams work their cases
+        together, so a team member's look at the team's victim is not unexplained.
+        Columns: team_id, person_id, purpose_from, purpose_to."""
+        p = self.purpose_intervals
+        teams = self["staff"].select("staff_id", "team_id")
+        return p.join(teams, "staff_id").select("team_id", "person_id", "purpose_from", "purpose_to")
+
+    @cached_property
+    def unexplained_access(self) -> ir.Table:
+        """Access to vulnerable people that neither the member of staff's own tasking nor
+        their team's explains, with how unusual it was to look at that person that week.
+
+        `crowd` is the number of staff who looked at the person without a tasking in the
+        same week (the member of staff included); `rarity` = 1/sqrt(crowd). A victim in
+        the news, or the subject of every shift's briefing, is looked at by dozens, and one
+        more look says little; a look at a woman no one else is looking at says more.
+        Columns: those of `vulnerable_access`, team_id, week, crowd, rarity."""
+        ev = self.without_purpose(self.vulnerable_access)
+        teams = self["staff"].select("staff_id", "team_id")
+        ev = ev.join(teams, "staff_id")
+        tp = self.team_purpose_intervals
+        ev = ev.anti_join(
+            tp,
+            [
+                ev.team_id == tp.team_id,
+                ev.person_id == tp.person_id,
+                ev.ts >= tp.purpose_from,
+                ev.ts <= tp.purpose_to,
+            ],
+        )
+        ev = ev.mutate(week=ev.ts.truncate("W"))
+        crowd = ev.group_by(["person_id", "week"]).aggregate(crowd=ev.staff_id.nunique())
+        ev = ev.join(crowd, ["person_id", "week"])
+        ev = ev.mutate(rarity=1.0 / ev.crowd.cast("float64").sqrt())
+        return self._shared("unexplained_access", ev)
+
     def without_purpose(self, events: ir.Table) -> ir.Table:
         """Events (staff_id, person_id, ts) at a time the staff had no purpose for the person."""
         p = self.purpose_intervals
@@ -206,15 +253,50 @@ class Sources:
 
     @cached_property
     def peer_groups(self) -> ir.Table:
-        """Each member of staff's peer group: the same role in the same kind of team
-        (the team id without its area or shift suffix: RESPONSE-NORTH-A → RESPONSE), so
-        a DA safeguarding officer is compared with DA safeguarding colleagues. Groups
-        smaller than MIN_PEERS fall back to everyone with the same role."""
+        """Each member of staff's peer group: the same role in the same kind of team (the
+        team id without its area or shift suffix: RESPONSE-NORTH-A → RESPONSE), so a DA
+        safeguarding officer is compared with DA safeguarding colleagues. A group smaller
+        than MIN_PEERS widens to the whole kind of team, then to the role."""
         s = self["staff"]
         team_kind = s.team_id.upper().re_extract(r"^([A-Z]+)", 1)
-        tagged = s.select("staff_id", "role", peer=s.role + ":" + team_kind)
-        tagged = tagged.mutate(n_peers=tagged.staff_id.count().over(group_by="peer"))
+        tagged = s.select(
+            "staff_id",
+            by_role_and_team=s.role + ":" + team_kind,
+            by_team="*:" + team_kind,
+            by_role=s.role + ":*",
+        )
+        tagged = tagged.mutate(
+            n1=tagged.staff_id.count().over(group_by="by_role_and_team"),
+            n2=tagged.staff_id.count().over(group_by="by_team"),
+        )
         return tagged.select(
             "staff_id",
-            peer_group=ibis.ifelse(tagged.n_peers >= MIN_PEERS, tagged.peer, tagged.role + ":*"),
+            peer_group=ibis.cases(
+                (tagged.n1 >= MIN_PEERS, tagged.by_role_and_team),
+                (tagged.n2 >= MIN_PEERS, tagged.by_team),
+                else_=tagged.by_role,
+            ),
         )
+
+    def peer_baseline(self, findings: ir.Table, spread_floor: float) -> ir.Table:
+        """`findings` (staff_id, strength, ...) with `peer_baseline` added and `strength`
+        reduced by it, dropping findings no stronger than the baseline. The baseline is
+        the peer group's median of each member's strongest finding (zero for members
+        with none) plus 1.4826 × the median absolute deviation, at least `spread_floor`:
+        what is ordinary for colleagues in the same role and kind of team."""
+        peers = self.peer_groups
+        tops = findings.group_by("staff_id").aggregate(top=findings.strength.max())
+        everyone = peers.left_join(tops, "staff_id").select(
+            "staff_id", "peer_group", top=ibis._.top.fill_null(0.0)
+        )
+        medians = everyone.group_by("peer_group").aggregate(med=everyone.top.median())
+        dev = everyone.join(medians, "peer_group")
+        dev = dev.mutate(absdev=(dev.top - dev.med).abs())
+        stats = dev.group_by("peer_group").aggregate(med=dev.med.max(), mad=dev.absdev.median())
+        stats = stats.select(
+            "peer_group",
+            baseline=stats.med + ibis.greatest(stats.mad * 1.4826, spread_floor),
+        )
+        f = findings.join(peers, "staff_id").join(stats, "peer_group")
+        f = f.mutate(strength=f.strength - f.baseline, peer_baseline=f.baseline)
+        return f.filter(f.strength > 0).drop("peer_group", "baseline")

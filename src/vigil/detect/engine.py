@@ -98,7 +98,7 @@ def run_on_lake(
         as_of = as_of.replace(tzinfo=UTC)
     con = ibis.duckdb.connect()
     tables = cut_as_of(load_tables(con, lake), as_of)
-    src = Sources(tables, catalogue.purpose, as_of)
+    src = Sources(tables, catalogue.purpose, as_of, con)
     window_end = as_of or _last_event_time(con, src)
     if window_end is None:
         empty = DetectionResult(
@@ -110,6 +110,10 @@ def run_on_lake(
         entry = catalogue.indicators[indicator_id]
         _say(progress, f"indicator {indicator_id}")
         found = INDICATORS[indicator_id].find(src, entry.params).select(*FINDING_COLUMNS)
+        if entry.peer_baseline:
+            found = src.peer_baseline(found, catalogue.scoring.peer_spread_floor)
+        else:
+            found = found.mutate(peer_baseline=ibis.null("float64"))
         parts.append(
             found.mutate(indicator=ibis.literal(indicator_id), weight=ibis.literal(entry.weight))
         )
@@ -121,7 +125,7 @@ def run_on_lake(
         findings, con.to_pyarrow(tables["staff"]), suppressions or [], window_end
     )
     _say(progress, "scoring staff")
-    risk = staff_risk(con, unsuppressed(findings), catalogue.scoring)
+    risk = staff_risk(con, unsuppressed(findings), catalogue.scoring, catalogue.families)
     return DetectionResult(risk, findings, as_of, window_end)
 
 
@@ -136,7 +140,8 @@ def _to_contract_findings(raw: pa.Table) -> pa.Table:
     # Findings are few (one per indicator, member of staff and person); building their
     # ids and evidence JSON row by row is cheap, unlike anything over the events.
     rows = raw.select(
-        ["indicator", "staff_id", "person_id", "event_ids", "n_events", "explanation"]
+        ["indicator", "staff_id", "person_id", "event_ids", "n_events", "explanation",
+         "peer_baseline"]
     ).to_pylist()
     ids = [finding_id(r["indicator"], r["staff_id"], r["person_id"]) for r in rows]
     evidence = [
@@ -145,6 +150,7 @@ def _to_contract_findings(raw: pa.Table) -> pa.Table:
                 "explanation": r["explanation"],
                 "n_events": r["n_events"],
                 "event_ids": r["event_ids"],
+                "peer_baseline": r["peer_baseline"],
             },
             separators=(",", ":"),
         )

@@ -2,9 +2,13 @@
 
 - A finding's score is its indicator's weight × its strength × time decay (evidence
   loses half its weight every `half_life_days` without repetition).
-- Findings about the same person reinforce each other: a person's risk is the sum of
-  its findings' scores × (1 + diversity_bonus)^(independent indicators − 1), so two
-  different indicators about one woman outweigh one indicator firing twice as loudly.
+- Findings about the same person reinforce each other when they come from independent
+  evidence. Indicators belong to families (access records, contact, partner
+  intelligence, searches): within a family findings overlap (an off-duty look is also a
+  look without purpose), so they add with decay (1, family_decay, family_decay², ...);
+  across families a person's risk is multiplied by (1 + diversity_bonus) per further
+  family, so a look plus a text message plus a partner's concern about one woman
+  outweigh one family firing loudly.
 - A member of staff's risk sums their persons' risks, the k-th most concerning person
   counting person_decay^(k−1): one fixation is not diluted by a quiet month, and many
   faint look-ups do not add up to a fixation (trawling has its own indicator).
@@ -37,8 +41,14 @@ def decayed_scores(findings: ir.Table, window_end: datetime, half_life_days: flo
     return findings.weight * findings.strength * decay
 
 
-def staff_risk(con: ibis.BaseBackend, findings: pa.Table, scoring: ScoringSettings) -> pa.Table:
-    """`staff_risk` rows (contract order) from scored findings (contract `findings`)."""
+def staff_risk(
+    con: ibis.BaseBackend,
+    findings: pa.Table,
+    scoring: ScoringSettings,
+    families: dict[str, str],
+) -> pa.Table:
+    """`staff_risk` rows (contract order) from scored findings (contract `findings`);
+    `families` maps each indicator id to its evidence family."""
     if findings.num_rows == 0:
         return contract.table("staff_risk").empty()
     f = ibis.memtable(

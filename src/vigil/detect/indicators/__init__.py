@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from vigil.detect.indicators.access import ACCESS_NO_PURPOSE, ACCESS_OFF_DUTY
+from vigil.detect.indicators.access import (
+    ACCESS_NO_PURPOSE,
+    ACCESS_OFF_DUTY,
+    REPEAT_ACCESS_SAME_PERSON,
+)
 from vigil.detect.indicators.base import FINDING_COLUMNS, Indicator
 from vigil.detect.indicators.contact import CONTACT_VULNERABLE
 from vigil.detect.indicators.involvement import ACCESS_AFTER_INVOLVEMENT
@@ -14,6 +18,7 @@ INDICATORS: dict[str, Indicator] = {
     for i in (
         ACCESS_NO_PURPOSE,
         ACCESS_OFF_DUTY,
+        REPEAT_ACCESS_SAME_PERSON,
         ACCESS_AFTER_INVOLVEMENT,
         VULNERABLE_TRAWL,
         CONTACT_VULNERABLE,

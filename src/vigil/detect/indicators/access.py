@@ -1,4 +1,8 @@
-"""Indicators over access to people's records: ACCESS_NO_PURPOSE and ACCESS_OFF_DUTY."""
+"""Indicators over access to people's records without a policing purpose:
+ACCESS_NO_PURPOSE, ACCESS_OFF_DUTY and REPEAT_ACCESS_SAME_PERSON.
+
+All three read `Sources.unexplained_access`: looks at vulnerable people that neither the
+member of staff's own tasking nor their team's explains, each weighted by its rarity."""
 
 from __future__ import annotations
 
@@ -7,27 +11,28 @@ import ibis.expr.types as ir
 from pydantic import Field
 
 from vigil.detect.context import Sources
-from vigil.detect.indicators.base import Indicator, days_between, evidence_ids, plural
+from vigil.detect.indicators.base import (
+    Indicator,
+    days_between,
+    others_note,
+    pair_summary,
+    plural,
+    text,
+)
 from vigil.detect.settings import Strict
 
 
 class NoPurposeParams(Strict):
     min_days: int = Field(
-        default=1, ge=1, description="Fewest distinct days of access to report a pair."
+        default=2,
+        ge=1,
+        description="Fewest distinct days of access to report a pair (one look is common).",
     )
 
 
 def access_no_purpose(src: Sources, params: NoPurposeParams) -> ir.Table:
-    """Access to a vulnerable person with no tasking to any incident involving them."""
-    ev = src.without_purpose(src.vulnerable_access)
-    g = ev.group_by(["staff_id", "person_id"]).aggregate(
-        first_ts=ev.ts.min(),
-        last_ts=ev.ts.max(),
-        n_events=ev.event_id.nunique(),
-        n_days=ev.ts.date().nunique(),
-        event_ids=evidence_ids(ev.event_id, ev.ts),
-        vulnerability=ev.vulnerability.arbitrary(),
-    )
+    """Looks at a vulnerable person with no tasking, own or team's, involving them."""
+    g = pair_summary(src.unexplained_access)
     g = g.filter(g.n_days >= params.min_days)
     explanation = (
         ibis.literal("looked at the record of a vulnerable person (")
@@ -38,7 +43,8 @@ def access_no_purpose(src: Sources, params: NoPurposeParams) -> ir.Table:
         + plural(g.n_days, "day")
         + " over "
         + plural(days_between(g.first_ts, g.last_ts), "day")
-        + " with no tasking to any incident involving them"
+        + " with no tasking, own or team's, involving them"
+        + others_note(g.mean_others)
     )
     return g.select(
         "staff_id",
@@ -47,7 +53,7 @@ def access_no_purpose(src: Sources, params: NoPurposeParams) -> ir.Table:
         "last_ts",
         "event_ids",
         "n_events",
-        strength=(g.n_days + 1).log2(),
+        strength=(g.weighted_days + 1).log2(),
         explanation=explanation,
     )
 
@@ -56,56 +62,90 @@ class OffDutyParams(Strict):
     working_session_events: int = Field(
         default=6,
         ge=1,
-        description="Look-ups of other subjects within an hour that make an off-duty look part "
-        "of a working session (unrostered overtime), not a private look.",
-    )
-    tasked_factor: float = Field(
-        default=0.2,
-        ge=0,
-        le=1,
-        description="Weight of off-duty access to a person one is tasked to (own case).",
+        description="Look-ups within an hour that make an off-duty look part of a working "
+        "session (unrostered overtime), not a private look.",
     )
 
 
 def access_off_duty(src: Sources, params: OffDutyParams) -> ir.Table:
-    """Access to a vulnerable person outside rostered duty, unless it falls in a busy
-    working session (unrostered overtime), weighted down where the officer is tasked."""
-    off = src.off_duty(src.vulnerable_access)
+    """Unexplained looks at a vulnerable person outside rostered duty, unless they fall in
+    a busy working session (the shape of unrostered overtime)."""
+    off = src.off_duty(src.unexplained_access)
     off = off.filter(~_in_working_session(src, off, params.working_session_events))
-    purposeful_ids = src.with_purpose(off).event_id
-    off = off.mutate(tasked=off.event_id.isin(purposeful_ids))
-    g = off.group_by(["staff_id", "person_id"]).aggregate(
-        first_ts=off.ts.min(),
-        last_ts=off.ts.max(),
-        n_events=off.event_id.nunique(),
-        days_untasked=off.ts.date().nunique(where=~off.tasked),
-        days_tasked=off.ts.date().nunique(where=off.tasked),
-        event_ids=evidence_ids(off.event_id, off.ts),
-        vulnerability=off.vulnerability.arbitrary(),
-    )
-    effective_days = g.days_untasked + params.tasked_factor * g.days_tasked
-    untasked = plural(g.days_untasked, "day") + " with no tasking"
-    tasked = plural(g.days_tasked, "day") + " on own tasking"
+    g = pair_summary(off)
     explanation = (
         ibis.literal("looked at the record of a vulnerable person (")
         + g.vulnerability
         + ") "
         + plural(g.n_events, "time")
-        + " while off duty, on "
-        + ibis.cases(
-            ((g.days_untasked > 0) & (g.days_tasked > 0), untasked + " and " + tasked),
-            (g.days_untasked > 0, untasked),
-            else_=tasked,
-        )
+        + " while off duty and outside any working session, on "
+        + plural(g.n_days, "day")
+        + ", with no tasking involving them"
     )
-    return g.filter(effective_days > 0).select(
+    return g.select(
         "staff_id",
         "person_id",
         "first_ts",
         "last_ts",
         "event_ids",
         "n_events",
-        strength=(effective_days + 1).log2(),
+        strength=(g.weighted_days + 1).log2(),
+        explanation=explanation,
+    )
+
+
+class RepeatParams(Strict):
+    min_weeks: int = Field(
+        default=3, ge=2, description="Fewest distinct weeks with looks at the same person."
+    )
+    peer_factor: float = Field(
+        default=2.0,
+        ge=0,
+        description="Weeks the member of staff's team colleagues looked at the same person, "
+        "on average, times this, are taken as explained by the team's work.",
+    )
+
+
+def repeat_access_same_person(src: Sources, params: RepeatParams) -> ir.Table:
+    """Returning to the same vulnerable person week after week with no tasking, beyond
+    what the team's colleagues do with the same person (fixation)."""
+    ev = src.unexplained_access
+    g = pair_summary(ev)
+    g = g.filter(g.n_weeks >= params.min_weeks)
+    team = src["staff"].select("staff_id", "team_id")
+    team_size = team.group_by("team_id").aggregate(team_n=team.staff_id.nunique())
+    weeks = ev.group_by(["staff_id", "person_id"]).aggregate(w=ev.week.nunique())
+    weeks = weeks.join(team, "staff_id")
+    team_weeks = weeks.group_by(["team_id", "person_id"]).aggregate(tw=weeks.w.sum())
+    g = g.join(team, "staff_id").join(team_weeks, ["team_id", "person_id"]).join(
+        team_size, "team_id"
+    )
+    colleagues = ibis.greatest(g.team_n - 1, 1)
+    colleague_weeks = (g.tw - g.n_weeks) / colleagues
+    excess = g.n_weeks - params.peer_factor * colleague_weeks
+    mean_rarity = g.weighted_days / g.n_days
+    g = g.mutate(colleague_weeks=colleague_weeks, excess=excess * mean_rarity)
+    g = g.filter(g.excess >= 1)
+    explanation = (
+        ibis.literal("returned to the record of a vulnerable person (")
+        + g.vulnerability
+        + ") in "
+        + plural(g.n_weeks, "week")
+        + " of "
+        + plural(((days_between(g.first_ts, g.last_ts) + 6) / 7).floor().cast("int64"), "week")
+        + " with no tasking; team colleagues looked at her in "
+        + text(g.colleague_weeks.round(1))
+        + " weeks on average"
+        + others_note(g.mean_others)
+    )
+    return g.select(
+        "staff_id",
+        "person_id",
+        "first_ts",
+        "last_ts",
+        "event_ids",
+        "n_events",
+        strength=(g.excess + 1).log2(),
         explanation=explanation,
     )
 
@@ -115,7 +155,7 @@ def _in_working_session(src: Sources, events: ir.Table, threshold: int) -> ir.Bo
     the same member of staff: the shape of unrostered work, not of a private look."""
     a = src["access_events"]
     hourly = a.group_by(["staff_id", a.ts.truncate("h").name("hour")]).aggregate(n=a.count())
-    ev = events.mutate(hour=events.ts.truncate("h"))
+    ev = events.select("event_id", "staff_id", hour=events.ts.truncate("h")).distinct()
     near = ev.join(
         hourly,
         [
@@ -124,10 +164,13 @@ def _in_working_session(src: Sources, events: ir.Table, threshold: int) -> ir.Bo
             hourly.hour <= ev.hour + ibis.interval(hours=1),
         ],
     )
-    busy = near.group_by(near.event_id).aggregate(n=near.n.sum())
+    busy = near.group_by([near.staff_id, near.event_id]).aggregate(n=near.n.sum())
     busy_ids = busy.filter(busy.n >= threshold + 1).event_id
     return events.event_id.isin(busy_ids)
 
 
 ACCESS_NO_PURPOSE = Indicator("ACCESS_NO_PURPOSE", NoPurposeParams, access_no_purpose)
 ACCESS_OFF_DUTY = Indicator("ACCESS_OFF_DUTY", OffDutyParams, access_off_duty)
+REPEAT_ACCESS_SAME_PERSON = Indicator(
+    "REPEAT_ACCESS_SAME_PERSON", RepeatParams, repeat_access_same_person
+)

@@ -59,3 +59,38 @@ def evidence_ids(event_id: ir.StringColumn, ts: ir.TimestampColumn) -> ir.ArrayV
 def plural(n: ir.IntegerValue, word: str, words: str | None = None) -> ir.StringValue:
     """'1 day', '3 days'; `words` for irregular plurals."""
     return text(n) + " " + ibis.ifelse(n == 1, word, words or word + "s")
+
+
+def pair_summary(events: ir.Table) -> ir.Table:
+    """Per (staff_id, person_id) summary of access events that carry `rarity` and `crowd`
+    (see `Sources.unexplained_access`): first_ts, last_ts, n_events, n_days, n_weeks,
+    weighted_days (each day counts its rarest look: a day spent looking at a person no one
+    else looked at counts 1), mean_others (other staff looking that week, on average),
+    event_ids, vulnerability."""
+    keys = ["staff_id", "person_id"]
+    day = events.ts.date()
+    per_day = events.group_by([*keys, day.name("day")]).aggregate(w=events.rarity.max())
+    weights = per_day.group_by(keys).aggregate(weighted_days=per_day.w.sum())
+    g = events.group_by(keys).aggregate(
+        first_ts=events.ts.min(),
+        last_ts=events.ts.max(),
+        n_events=events.event_id.nunique(),
+        n_days=day.nunique(),
+        n_weeks=events.week.nunique(),
+        mean_others=(events.crowd - 1).mean(),
+        event_ids=evidence_ids(events.event_id, events.ts),
+        vulnerability=events.vulnerability.arbitrary(),
+    )
+    return g.join(weights, keys)
+
+
+def others_note(mean_others: ir.FloatingValue) -> ir.StringValue:
+    """How crowded the looks were: '; on average 2.5 other staff looked without tasking
+    the same week'."""
+    return ibis.ifelse(
+        mean_others >= 0.5,
+        ibis.literal("; on average ")
+        + text(mean_others.round(1))
+        + " other staff looked without a tasking in the same weeks",
+        "; no one else looked without a tasking in those weeks",
+    )

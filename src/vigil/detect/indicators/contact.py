@@ -27,8 +27,9 @@ class ContactParams(Strict):
 
 
 def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
-    """Contact with a vulnerable person's contact point while not tasked to them, nor to
-    anyone else who shares that contact point (a household landline, a switchboard).
+    """Contact with a vulnerable person's contact point while neither the member of staff
+    nor their team is tasked to them, nor to anyone else who shares that contact point
+    (a household landline, a switchboard).
     A shared point counts for less: 1 / the number of people who share it."""
     pc = src["person_contacts"]
     sharing = pc.group_by("value").aggregate(n_sharing=pc.person_id.nunique())
@@ -48,20 +49,34 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
         points.n_sharing,
         points.vulnerability,
     )
-    # Purpose for any person behind the same contact point covers the contact.
+    # Purpose, own or team's, for any person behind the same contact point covers it.
     p = src.purpose_intervals
-    purpose_by_point = p.join(pc, p.person_id == pc.person_id).select(
+    own = p.join(pc, p.person_id == pc.person_id).select(
         p.staff_id, pc.value, p.purpose_from, p.purpose_to
     )
+    tp = src.team_purpose_intervals
+    team = tp.join(pc, tp.person_id == pc.person_id).select(
+        tp.team_id, pc.value, tp.purpose_from, tp.purpose_to
+    )
     counterpart = c.select("event_id", "counterpart").distinct()
-    ev = ev.join(counterpart, "event_id")
+    teams = src["staff"].select("staff_id", "team_id")
+    ev = ev.join(counterpart, "event_id").join(teams, "staff_id")
     ev = ev.anti_join(
-        purpose_by_point,
+        own,
         [
-            ev.staff_id == purpose_by_point.staff_id,
-            ev.counterpart == purpose_by_point.value,
-            ev.ts >= purpose_by_point.purpose_from,
-            ev.ts <= purpose_by_point.purpose_to,
+            ev.staff_id == own.staff_id,
+            ev.counterpart == own.value,
+            ev.ts >= own.purpose_from,
+            ev.ts <= own.purpose_to,
+        ],
+    )
+    ev = ev.anti_join(
+        team,
+        [
+            ev.team_id == team.team_id,
+            ev.counterpart == team.value,
+            ev.ts >= team.purpose_from,
+            ev.ts <= team.purpose_to,
         ],
     )
     hour = ev.ts.hour()

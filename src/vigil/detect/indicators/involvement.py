@@ -7,7 +7,7 @@ import ibis.expr.types as ir
 from pydantic import Field
 
 from vigil.detect.context import Sources
-from vigil.detect.indicators.base import Indicator, evidence_ids, plural, text
+from vigil.detect.indicators.base import Indicator, pair_summary, plural, text
 from vigil.detect.settings import Strict
 
 
@@ -18,9 +18,9 @@ class AfterInvolvementParams(Strict):
 
 
 def access_after_involvement(src: Sources, params: AfterInvolvementParams) -> ir.Table:
-    """No-purpose access to a vulnerable person the member of staff was once tasked to,
+    """Unexplained access to a vulnerable person the member of staff was once tasked to,
     after that tasking (and its grace period) ended."""
-    ev = src.without_purpose(src.vulnerable_access)
+    ev = src.unexplained_access
     p = src.purpose_intervals
     past = p.filter(p.involvement_ended.notnull())
     after = ev.join(
@@ -31,19 +31,17 @@ def access_after_involvement(src: Sources, params: AfterInvolvementParams) -> ir
     per_event = after.group_by([after.event_id, after.staff_id, after.person_id]).aggregate(
         ts=after.ts.max(),
         vulnerability=after.vulnerability.arbitrary(),
+        week=after.week.max(),
+        crowd=after.crowd.max(),
+        rarity=after.rarity.max(),
         ended=after.involvement_ended.max(),
         incident_id=after.incident_id.argmax(after.involvement_ended),
     )
-    g = per_event.group_by(["staff_id", "person_id"]).aggregate(
-        first_ts=per_event.ts.min(),
-        last_ts=per_event.ts.max(),
-        n_events=per_event.event_id.nunique(),
-        n_days=per_event.ts.date().nunique(),
-        event_ids=evidence_ids(per_event.event_id, per_event.ts),
-        vulnerability=per_event.vulnerability.arbitrary(),
-        incident_id=per_event.incident_id.argmin(per_event.ts),
-        ended=per_event.ended.min(),
+    summary = pair_summary(per_event)
+    first_involvement = per_event.group_by(["staff_id", "person_id"]).aggregate(
+        incident_id=per_event.incident_id.argmin(per_event.ts), ended=per_event.ended.min()
     )
+    g = summary.join(first_involvement, ["staff_id", "person_id"])
     g = g.filter(g.n_days >= params.min_days)
     weeks_after = ((g.last_ts.epoch_seconds() - g.ended.epoch_seconds()) / (7 * 86400)).floor()
     explanation = (
@@ -68,7 +66,7 @@ def access_after_involvement(src: Sources, params: AfterInvolvementParams) -> ir
         "last_ts",
         "event_ids",
         "n_events",
-        strength=(g.n_days + 1).log2(),
+        strength=(g.weighted_days + 1).log2(),
         explanation=explanation,
     )
 

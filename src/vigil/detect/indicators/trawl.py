@@ -30,7 +30,12 @@ class TrawlParams(Strict):
 
 
 def vulnerable_trawl(src: Sources, params: TrawlParams) -> ir.Table:
-    ev = src.without_purpose(src.vulnerable_access)
+    """Distinct vulnerable people looked at without purpose, each counted by the rarity of
+    the look (a victim everyone read about in the briefing counts little), against the
+    member of staff's peer group."""
+    ev = src.unexplained_access
+    per_person = ev.group_by(["staff_id", "person_id"]).aggregate(w=ev.rarity.max())
+    weighted = per_person.group_by("staff_id").aggregate(n_weighted=per_person.w.sum())
     per_staff = ev.group_by("staff_id").aggregate(
         n_people=ev.person_id.nunique(),
         first_ts=ev.ts.min(),
@@ -38,10 +43,11 @@ def vulnerable_trawl(src: Sources, params: TrawlParams) -> ir.Table:
         n_events=ev.event_id.nunique(),
         event_ids=evidence_ids(ev.event_id, ev.ts),
     )
+    per_staff = per_staff.join(weighted, "staff_id")
     peers = src.peer_groups
     # Every member of staff counts in the baseline, including those with no such access.
     everyone = peers.left_join(per_staff, "staff_id").select(
-        "staff_id", "peer_group", n=ibis._.n_people.fill_null(0)
+        "staff_id", "peer_group", n=ibis._.n_weighted.fill_null(0)
     )
     median = everyone.group_by("peer_group").aggregate(med=everyone.n.median())
     dev = everyone.join(median, "peer_group")
@@ -49,13 +55,15 @@ def vulnerable_trawl(src: Sources, params: TrawlParams) -> ir.Table:
     spread = dev.group_by("peer_group").aggregate(mad=dev.absdev.median(), med=dev.med.max())
     scored = per_staff.join(peers, "staff_id").join(spread, "peer_group")
     scale = ibis.greatest(scored.mad * 1.4826, params.min_spread)
-    z = (scored.n_people - scored.med) / scale
+    z = (scored.n_weighted - scored.med) / scale
     scored = scored.mutate(z=z)
     scored = scored.filter((scored.n_people >= params.min_people) & (scored.z >= params.min_z))
     explanation = (
         ibis.literal("looked at ")
         + plural(scored.n_people, "vulnerable person", "vulnerable people")
-        + " with no tasking linking them, against a median of "
+        + " with no tasking linking them ("
+        + text(scored.n_weighted.round(1))
+        + " counting each by how few others looked at them), against a median of "
         + text(scored.med.round(1))
         + " among peers ("
         + scored.peer_group
