@@ -142,7 +142,8 @@ class Sources:
     def purpose_intervals(self) -> ir.Table:
         """When each member of staff had a policing purpose for each person: from a little
         before assignment to an incident involving the person until a grace period after
-        the assignment ended (unassigned, or the incident closed, whichever came first).
+        the assignment ended: `grace_after_hours` after unassignment, or
+        `grace_after_closure_days` after the incident closed if still assigned then.
         Open assignments on open incidents run on. Columns: staff_id, person_id,
         incident_id, purpose_from, purpose_to, involvement_ended (null while open)."""
         tasking = self["incident_staff"]
@@ -150,17 +151,22 @@ class Sources:
         ip = self["incident_people"].select("incident_id", "person_id").distinct()
         before = ibis.interval(minutes=int(self.purpose.grace_before_hours * 60))
         after = ibis.interval(minutes=int(self.purpose.grace_after_hours * 60))
+        after_closure = ibis.interval(minutes=int(self.purpose.grace_after_closure_days * 1440))
         joined = tasking.join(ip, "incident_id").left_join(inc, "incident_id")
         open_end = ibis.literal(OPEN_END)
-        ended = ibis.least(
-            joined.unassigned_at.fill_null(open_end), joined.closed_at.fill_null(open_end)
+        unassigned = joined.unassigned_at.fill_null(open_end)
+        closed = joined.closed_at.fill_null(open_end)
+        ended = ibis.least(unassigned, closed)
+        purpose_to = ibis.least(
+            ibis.ifelse(unassigned == open_end, open_end, unassigned + after),
+            ibis.ifelse(closed == open_end, open_end, closed + ibis.greatest(after, after_closure)),
         )
         return joined.select(
             staff_id=joined.staff_id,
             person_id=joined.person_id,
             incident_id=joined.incident_id,
             purpose_from=joined.assigned_at - before,
-            purpose_to=ibis.ifelse(ended == open_end, open_end, ended + after),
+            purpose_to=purpose_to,
             involvement_ended=ibis.ifelse(ended == open_end, ibis.null("timestamp('UTC')"), ended),
         )
 
@@ -176,31 +182,35 @@ class Sources:
 
     @cached_property
     def unexplained_access(self) -> ir.Table:
-        """Access to vulnerable people that neither the member of staff's own tasking nor
-        their team's explains, with how unusual it was to look at that person that week.
+        """Access to vulnerable people that the member of staff's own tasking does not
+        explain, with how unusual it was to look at that person that week.
 
+        A look at a person a team colleague is tasked to (`team_tasked`) counts only
+        `team_purpose_weight`: caseworking teams share their cases, but a shift team's
+        colleague being tasked does not make every look by the shift legitimate.
         `crowd` is the number of staff who looked at the person without a tasking in the
         same week (the member of staff included); `rarity` = 1/sqrt(crowd). A victim in
         the news, or the subject of every shift's briefing, is looked at by dozens, and one
         more look says little; a look at a woman no one else is looking at says more.
-        Columns: those of `vulnerable_access`, team_id, week, crowd, rarity."""
+        Columns: those of `vulnerable_access`, team_id, team_tasked, week, crowd, rarity."""
         ev = self.without_purpose(self.vulnerable_access)
         teams = self["staff"].select("staff_id", "team_id")
         ev = ev.join(teams, "staff_id")
         tp = self.team_purpose_intervals
-        ev = ev.anti_join(
-            tp,
-            [
-                ev.team_id == tp.team_id,
-                ev.person_id == tp.person_id,
-                ev.ts >= tp.purpose_from,
-                ev.ts <= tp.purpose_to,
-            ],
+        covered = [
+            ev.team_id == tp.team_id,
+            ev.person_id == tp.person_id,
+            ev.ts >= tp.purpose_from,
+            ev.ts <= tp.purpose_to,
+        ]
+        ev = ev.semi_join(tp, covered).mutate(team_tasked=True).union(
+            ev.anti_join(tp, covered).mutate(team_tasked=False)
         )
         ev = ev.mutate(week=ev.ts.truncate("W"))
         crowd = ev.group_by(["person_id", "week"]).aggregate(crowd=ev.staff_id.nunique())
         ev = ev.join(crowd, ["person_id", "week"])
-        ev = ev.mutate(rarity=1.0 / ev.crowd.cast("float64").sqrt())
+        team_weight = ibis.ifelse(ev.team_tasked, self.purpose.team_purpose_weight, 1.0)
+        ev = ev.mutate(rarity=team_weight / ev.crowd.cast("float64").sqrt())
         return self._shared("unexplained_access", ev)
 
     def without_purpose(self, events: ir.Table) -> ir.Table:

@@ -14,7 +14,9 @@ class Strict(BaseModel):
 class PurposeSettings(Strict):
     grace_before_hours: float = Field(ge=0)
     grace_after_hours: float = Field(ge=0)
+    grace_after_closure_days: float = Field(ge=0)
     duty_grace_minutes: float = Field(ge=0)
+    team_purpose_weight: float = Field(ge=0, le=1)
 
 
 class ScoringSettings(Strict):

@@ -24,6 +24,13 @@ class ContactParams(Strict):
     off_duty_factor: float = Field(
         default=0.5, ge=0, description="Extra weight when all contact is off duty."
     )
+    working_hours_weight: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="Weight of a contact made on duty in the daytime (follow-up calls on "
+        "a closed case look like this) against one made late or off duty.",
+    )
 
 
 def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
@@ -86,6 +93,15 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
         night = (hour >= params.night_start_hour) & (hour < params.night_end_hour)
     off_ids = src.off_duty(ev).event_id
     ev = ev.mutate(night=night, off=ev.event_id.isin(off_ids))
+    base = ibis.ifelse(ev.night | ev.off, 1.0, params.working_hours_weight)
+    ev = ev.mutate(
+        w=base
+        * (
+            1
+            + params.night_factor * ev.night.cast("float64")
+            + params.off_duty_factor * ev.off.cast("float64")
+        )
+    )
     g = ev.group_by(["staff_id", "person_id"]).aggregate(
         first_ts=ev.ts.min(),
         last_ts=ev.ts.max(),
@@ -94,16 +110,11 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
         n_night=ev.event_id.nunique(where=ev.night),
         n_off=ev.event_id.nunique(where=ev.off),
         n_sharing=ev.n_sharing.max(),
+        weighted=ev.w.sum(),
         event_ids=evidence_ids(ev.event_id, ev.ts),
         vulnerability=ev.vulnerability.arbitrary(),
     )
-    night_share = g.n_night / g.n_events
-    off_share = g.n_off / g.n_events
-    strength = (
-        (g.n_events + 1).log2()
-        * (1 + params.night_factor * night_share + params.off_duty_factor * off_share)
-        / g.n_sharing
-    )
+    strength = (g.weighted + 1).log2() / g.n_sharing
     explanation = (
         plural(g.n_events, "contact")
         + " ("
