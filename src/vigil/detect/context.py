@@ -133,10 +133,13 @@ class Sources:
 
     @cached_property
     def vulnerable_access(self) -> ir.Table:
-        """`person_access` restricted to vulnerable people, with their vulnerability codes."""
+        """`person_access` restricted to vulnerable people, with their vulnerability codes,
+        sex and date of birth."""
         pa_ = self.person_access
         v = self.vulnerable_people
-        return pa_.join(v, pa_.person_id == v.person_id).select(pa_, vulnerability=v.vulnerability)
+        return pa_.join(v, pa_.person_id == v.person_id).select(
+            pa_, vulnerability=v.vulnerability, sex=v.sex, date_of_birth=v.date_of_birth
+        )
 
     @cached_property
     def purpose_intervals(self) -> ir.Table:

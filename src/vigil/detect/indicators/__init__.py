@@ -11,6 +11,7 @@ from vigil.detect.indicators.base import FINDING_COLUMNS, Indicator
 from vigil.detect.indicators.contact import CONTACT_VULNERABLE
 from vigil.detect.indicators.involvement import ACCESS_AFTER_INVOLVEMENT
 from vigil.detect.indicators.partner import PARTNER_CONCERN
+from vigil.detect.indicators.profile import TARGET_PROFILE_SKEW
 from vigil.detect.indicators.trawl import VULNERABLE_TRAWL
 
 INDICATORS: dict[str, Indicator] = {
@@ -21,6 +22,7 @@ INDICATORS: dict[str, Indicator] = {
         REPEAT_ACCESS_SAME_PERSON,
         ACCESS_AFTER_INVOLVEMENT,
         VULNERABLE_TRAWL,
+        TARGET_PROFILE_SKEW,
         CONTACT_VULNERABLE,
         PARTNER_CONCERN,
     )

@@ -45,10 +45,18 @@ class PartnerParams(Strict):
         description="Points when the member of staff looked at or contacted the person at risk.",
     )
     min_match: float = Field(
-        default=2.5,
-        gt=0,
-        description="Points to link a report to a member of staff; the strength is shared among "
-        "all who reach it, so a description that fits many links weakly.",
+        default=1.5, gt=0, description="Fewest points to link a report to a member of staff."
+    )
+    ambiguity_margin: float = Field(
+        default=0.5,
+        ge=0,
+        description="Staff within this many points of the best match share the link (its "
+        "strength is divided among them).",
+    )
+    max_candidates: int = Field(
+        default=3,
+        ge=1,
+        description="A description that fits more staff than this links to no one.",
     )
 
 
@@ -81,7 +89,14 @@ def partner_concern(src: Sources, params: PartnerParams) -> ir.Table:
         matches = _score_report(
             report, staff_ids, given, surname, collars, stations, linked, params
         )
-        candidates = {s: m for s, m in matches.items() if m.score >= params.min_match}
+        best = max((m.score for m in matches.values()), default=0.0)
+        candidates = {
+            s: m
+            for s, m in matches.items()
+            if m.score >= params.min_match and m.score >= best - params.ambiguity_margin
+        }
+        if len(candidates) > params.max_candidates:
+            continue
         for staff_id, match in candidates.items():
             share = 1.0 / len(candidates)
             rows.append(
@@ -116,7 +131,8 @@ def _score_report(
     params: PartnerParams,
 ) -> dict[str, _Match]:
     text = report["officer_description"] or ""
-    words = [w.lower() for w in _WORD.findall(text)]
+    # Names are written with a capital; "drives a green car" is not PC Green.
+    words = [w.lower() for w in _WORD.findall(text) if w[0].isupper()]
     fragments = [d for d in _DIGITS.findall(text) if len(d) >= params.min_collar_digits]
     n = len(staff_ids)
     score = np.zeros(n)
