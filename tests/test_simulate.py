@@ -278,6 +278,163 @@ def test_activity_volume_and_mix(db: duckdb.DuckDBPyConnection) -> None:
     assert ratio is not None and ratio[0] > 2
 
 
+# -- daily volumes (regression: a joiner tasked before their first shift was credited with
+# -- every earlier staff member's sessions: ~4,300 events and ~150 victim contacts a day) -----
+
+#: A force where, before the fix, joiners tasked before their first shift got absurd volumes.
+JOINERS = SimulationConfig(staff=300, days=60, seed=8, start=date(2026, 1, 5))
+
+
+def _daily_volumes(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """Per (staff, day) access volume, per (staff, counterpart, day) contacts, contact hours."""
+    row = con.sql(
+        """select quantile_cont(n, 0.999), max(n) from (
+             select staff_id, ts::date, count(*) n from access_events group by all)"""
+    ).fetchone()
+    assert row is not None
+    out = {"access_p999": float(row[0]), "access_max": float(row[1])}
+    row = con.sql(
+        """with t as (select staff_id, counterpart, ts::date, count(*) n,
+                        counterpart in (select value from person_contacts) public
+                      from contact_events group by all)
+           select max(n), max(n) filter (where public), avg((n > 10)::int) from t"""
+    ).fetchone()
+    assert row is not None
+    out |= {"pair_max": float(row[0]), "public_pair_max": float(row[1] or 0)}
+    out["pair_over_10"] = float(row[2])
+    row = con.sql(
+        """select avg(worked::int), avg(worked::int) filter (where public) from (
+             select c.counterpart in (select value from person_contacts) public,
+               exists (select 1 from duty d where d.staff_id = c.staff_id
+                       and d.kind not in ('LEAVE', 'ON_CALL')
+                       and c.ts >= d.start - interval 1 hour
+                       and c.ts < d."end" + interval 1 hour) worked
+             from contact_events c)"""
+    ).fetchone()
+    assert row is not None
+    out |= {"contacts_on_duty": float(row[0]), "public_contacts_on_duty": float(row[1])}
+    return out
+
+
+def _assert_realistic_daily_volumes(v: dict[str, float]) -> None:
+    # A member of staff rarely exceeds ~300 access events a day (busy call handlers do).
+    assert v["access_p999"] <= 500, v
+    assert v["access_max"] <= 800, v
+    # Contact with one counterpart rarely exceeds ~10 a day, with a member of the public less.
+    assert v["pair_max"] <= 30, v
+    assert v["public_pair_max"] <= 15, v
+    assert v["pair_over_10"] <= 0.002, v
+    # Contacts happen mostly in working hours.
+    assert v["contacts_on_duty"] >= 0.85, v
+    assert v["public_contacts_on_duty"] >= 0.8, v
+
+
+def test_daily_volumes_are_realistic(db: duckdb.DuckDBPyConnection) -> None:
+    _assert_realistic_daily_volumes(_daily_volumes(db))
+
+
+def test_daily_volumes_of_joiners_are_realistic() -> None:
+    con = duckdb.connect()
+    for name, t in generate(JOINERS).items():
+        con.register(name, t)
+    _assert_realistic_daily_volumes(_daily_volumes(con))
+
+
+def test_duty_ranges_are_the_staff_members_own_sessions() -> None:
+    """DutyIndex.ranges for a staff member with no session before t0 (e.g. a joiner)."""
+    from vigil.simulate.force import DAY, HOUR, DutyIndex, Sessions
+
+    t = 1_767_571_200  # 2026-01-05
+    # (staff, start): staff 0 works days 0-9, staff 1 joins and works from day 5, staff 2
+    # never works, staff 3 works days 0-9 with a night shift over midnight on day 3.
+    rows = [(0, t + d * DAY + 8 * HOUR, 9) for d in range(10)]
+    rows += [(1, t + d * DAY + 8 * HOUR, 9) for d in range(5, 10)]
+    rows += [(3, t + d * DAY + (19 if d == 3 else 8) * HOUR, 10) for d in range(10)]
+    st = np.array([r[0] for r in rows], np.int64)
+    a = np.array([r[1] for r in rows], np.int64)
+    b = a + np.array([r[2] for r in rows], np.int64) * HOUR
+    n = st.size
+    z = np.zeros(0, np.int64)
+    duty = DutyIndex(
+        Sessions(
+            staff=st, kind=np.zeros(n, np.int8), rostered=np.ones(n, bool),
+            worked=np.ones(n, bool), r_start=a, r_end=b, start=a, end=b, rate=np.ones(n),
+            leave_staff=z, leave_start=z, leave_end=z, unrostered_ot=np.zeros(4, np.int64),
+        )
+    )  # fmt: skip
+    rng = np.random.default_rng(0)
+    qs = rng.integers(0, 4, 500)
+    q0 = t - 3 * DAY + rng.integers(0, 16 * DAY, 500)
+    q1 = q0 + rng.integers(1, 6 * DAY, 500)
+    # Fixed cases: the joiner before and across their first shift; the night shift's tail.
+    qs = np.concatenate([[1, 1, 2, 3], qs])
+    q0 = np.concatenate([[t, t, t, t + 4 * DAY + 2 * HOUR], q0])
+    q1 = np.concatenate([[t + 2 * DAY, t + 8 * DAY, t + 8 * DAY, t + 4 * DAY + 3 * HOUR], q1])
+    lo, hi = duty.ranges(qs, q0, q1)
+    for s, x0, x1, i, j in zip(qs, q0, q1, lo, hi, strict=True):
+        got = np.arange(i, j)
+        assert (duty.staff[got] == s).all(), (s, x0, x1, i, j)  # never someone else's
+        got = got[(duty.start[got] < x1) & (duty.end[got] > x0)]
+        want = np.nonzero((st == s) & (a < x1) & (b > x0))[0]
+        assert np.array_equal(got, want), (s, x0, x1)
+    assert hi[0] == lo[0] and hi[1] - lo[1] == 3 and hi[2] == lo[2] and hi[3] - lo[3] == 1
+
+
+def test_nobody_is_tasked_outside_their_employment(db: duckdb.DuckDBPyConnection) -> None:
+    assert (
+        _scalar(
+            db,
+            """select count(*) from incident_staff i join staff s using (staff_id)
+               where i.assigned_at < s.start_date
+                  or i.assigned_at >= s.end_date or i.unassigned_at > s.end_date""",
+        )
+        == 0
+    )
+
+
+def test_no_incident_is_viewed_before_it_is_opened(db: duckdb.DuckDBPyConnection) -> None:
+    assert (
+        _scalar(
+            db,
+            """select count(*) from access_events a join incidents i
+                 on i.incident_id = a.subject_id where a.ts < i.opened_at""",
+        )
+        == 0
+    )
+
+
+def test_scenario_times_after_the_window_are_dropped_not_squeezed() -> None:
+    """Injected events planned after the window must not pile up in its last hour."""
+    from vigil.simulate.scenarios import _Injector
+    from vigil.simulate.world import build_world
+
+    w = build_world(TINY)
+    inj = _Injector(w)
+    rng = np.random.default_rng(0)
+    staff = int(w.duty.staff[0])
+    assert inj.times(rng, staff, w.t1 + 86_400, w.t1 + 20 * 86_400, 30, 0.85).size == 0
+    ts = inj.times(rng, staff, w.t1 - 10 * 86_400, w.t1 + 20 * 86_400, 30, 0.85)
+    assert ts.size and ts.min() >= w.t1 - 10 * 86_400 and ts.max() < w.t1
+
+
+@pytest.mark.slow
+def test_reported_force_has_no_absurd_daily_volumes() -> None:
+    """The force of the bug report, month by month (S472941 had ~4,300 events a day)."""
+    cfg = SimulationConfig(staff=1000, days=120, seed=11, start=date(2026, 1, 5))
+    tables = generate(cfg, lazy=True)
+    con = duckdb.connect()
+    for name in ("access_events", "contact_events"):
+        ev = tables[name]
+        assert isinstance(ev, MonthlyEvents)
+        cols = ["ts", "staff_id"] + (["counterpart"] if name == "contact_events" else [])
+        con.register(name, pa.concat_tables([t.select(cols) for _, t in ev]))
+    for name in ("person_contacts", "duty"):
+        con.register(name, tables[name])
+    v = _daily_volumes(con)
+    _assert_realistic_daily_volumes(v)
+    assert v["access_p999"] <= 300, v
+
+
 # -- injected behaviour -----------------------------------------------------------------------
 
 

@@ -506,12 +506,20 @@ class DutyIndex:
     def ranges(
         self, staff: np.ndarray, t0: np.ndarray, t1: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Per query, the [lo, hi) slice of sessions of `staff` overlapping [t0, t1)."""
-        lo = self.locate(staff, t0)
-        # The session starting before t0 overlaps only if it ends after t0.
-        j = np.maximum(lo, 0)
-        lo = np.where((lo >= 0) & (self.end[j] > t0), lo, lo + 1)
-        lo = np.where(lo < 0, np.searchsorted(self.key, staff.astype(np.int64) * self._base), lo)
-        hi = self.locate(staff, t1 - 1) + 1
-        hi = np.where(hi <= 0, lo, hi)
+        """Per query, the [lo, hi) slice of sessions of `staff` overlapping [t0, t1).
+
+        Works on positions in the (staff, start)-sorted keys, not on `locate`'s -1: for a
+        staff member with no session starting by t0 (a joiner tasked before their first
+        shift) the slice once began at index 0 and so held every earlier staff member's
+        sessions, crediting one person with thousands of events a day.
+        """
+        base = staff.astype(np.int64) * self._base
+        # Sessions of `staff` (or of earlier staff) starting at or before t0 ...
+        lo = np.searchsorted(self.key, base + (t0 - self._off), side="right")
+        # ... of which the last one overlaps [t0, t1) if it is theirs and ends after t0.
+        prev = np.maximum(lo - 1, 0)
+        back = (lo > 0) & (self.staff[prev] == staff) & (self.end[prev] > t0)
+        lo = np.where(back, lo - 1, lo)
+        # Sessions of `staff` starting before t1 (never past their own last session).
+        hi = np.searchsorted(self.key, base + (t1 - 1 - self._off), side="right")
         return lo, np.maximum(hi, lo)

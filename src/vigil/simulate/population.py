@@ -489,8 +489,13 @@ def pick_on_duty(
     cands: np.ndarray,
     hours: np.ndarray,
     k: int = 1,
+    span: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """For each hour index, `k` distinct random candidates working then (random if none)."""
+    """For each hour index, `k` distinct random candidates working then (random if none).
+
+    `span` = (start_day, end_day) per staff (grid days, as in `Force`): if nobody is working,
+    prefer candidates employed that day to people who have not joined yet or have left.
+    """
     out = np.empty((hours.size, k), dtype=np.int64)
     if cands.size == 0:
         return np.full((hours.size, k), -1, dtype=np.int64)
@@ -499,6 +504,9 @@ def pick_on_duty(
         h = hours[a : a + 4000]
         avail = sub[:, h].T  # (m, c)
         score = rng.random(avail.shape) + avail * 2.0
+        if span is not None:
+            day = (h // 24)[:, None]
+            score += (day >= span[0][cands]) & (day < span[1][cands])
         top = np.argsort(-score, axis=1, kind="stable")[:, :k]
         out[a : a + 4000] = cands[top]
     if k > cands.size:
@@ -526,6 +534,7 @@ def _tasking(
     onduty = np.cumsum(onduty_diff, axis=1)[:, :n_hours] > 0
     del onduty_diff
     duty = DutyIndex(sessions)
+    span = (force.start_day, force.end_day)
 
     n = inc.n
     itype = inc.type
@@ -550,7 +559,7 @@ def _tasking(
 
     # Call handler: most incidents come in by phone.
     ch = np.nonzero(rng.random(n) < 0.85)[0]
-    who = pick_on_duty(rng, onduty, members("CONTROL"), hour[ch])[:, 0]
+    who = pick_on_duty(rng, onduty, members("CONTROL"), hour[ch], span=span)[:, 0]
     a = inc.opened[ch]
     emit(ch, who, CALL_HANDLER, a, a + rng.integers(4, 40, ch.size) * 60)
 
@@ -580,7 +589,11 @@ def _tasking(
         ):
             ii = np.nonzero(sel)[0]
             who = pick_on_duty(
-                rng, onduty, pool, np.clip(hour[ii] + delay[ii] // HOUR, 0, n_hours - 1)
+                rng,
+                onduty,
+                pool,
+                np.clip(hour[ii] + delay[ii] // HOUR, 0, n_hours - 1),
+                span=span,
             )[:, 0]
             a = inc.opened[ii] + delay[ii]
             emit(ii, who, ATTENDING, a, a + rng.integers(60, 360, ii.size) * 60)
@@ -588,7 +601,12 @@ def _tasking(
             attend[ii] = False
         ii = np.nonzero(attend & (inc.area == ar))[0]
         two = pick_on_duty(
-            rng, onduty, resp, np.clip(hour[ii] + delay[ii] // HOUR, 0, n_hours - 1), k=2
+            rng,
+            onduty,
+            resp,
+            np.clip(hour[ii] + delay[ii] // HOUR, 0, n_hours - 1),
+            k=2,
+            span=span,
         )
         a = inc.opened[ii] + delay[ii]
         emit(ii, two[:, 0], ATTENDING, a, a + rng.integers(60, 420, ii.size) * 60)
@@ -632,7 +650,7 @@ def _tasking(
             if ii.size == 0 or pool.size == 0:
                 continue
             h = np.clip((oic_start[ii] - g0) // HOUR, 0, n_hours - 1)
-            oic[ii] = pick_on_duty(rng, onduty, pool, h)[:, 0]
+            oic[ii] = pick_on_duty(rng, onduty, pool, h, span=span)[:, 0]
     has = crime & (oic >= 0)
     # Assigned when the OIC next comes on duty.
     ii = np.nonzero(has)[0]
@@ -658,20 +676,17 @@ def _tasking(
     emit(ii, s_, OIC, nxt, np.where(handover, leave_t, un))
     if handover.any():
         hi = ii[handover]
-        # The new OIC is a colleague in the same team.
+
+        # The new OIC is a colleague in the same team, employed when the leaver goes.
+        def successors(s: int) -> np.ndarray:
+            return np.nonzero(
+                (force.team_idx == force.team_idx[s])
+                & (force.end_day > force.end_day[s])
+                & (force.start_day <= force.end_day[s])
+            )[0]
+
         colleague = np.array(
-            [
-                rng.choice(
-                    np.nonzero(
-                        (force.team_idx == force.team_idx[s]) & (force.end_day > force.end_day[s])
-                    )[0]
-                )
-                if (
-                    (force.team_idx == force.team_idx[s]) & (force.end_day > force.end_day[s])
-                ).any()
-                else -1
-                for s in s_[handover]
-            ],
+            [rng.choice(c) if (c := successors(s)).size else -1 for s in s_[handover]],
             dtype=np.int64,
         )
         emit(hi, colleague, OIC, leave_t[handover] + HOUR, un[handover])
@@ -722,8 +737,13 @@ def _tasking(
     cols = [np.concatenate(c) for c in zip(*rows, strict=True)]
     i_, s_, r_, a_, u_ = cols
     # Not assigned after the end of the window; still assigned if unassignment is later.
-    keep = a_ < t_end
-    i_, s_, r_, a_, u_ = i_[keep], s_[keep], r_[keep], a_[keep], u_[keep]
+    # Nobody is tasked before they join or after they leave (pools above are whole teams):
+    # a leaver's other assignments end on the day they go.
+    joined = (force.start_day[s_] + g0d) * DAY
+    left = np.where(force.end_day[s_] < 10**6, (force.end_day[s_] + g0d) * DAY, t_end)
+    keep = (a_ < t_end) & (a_ >= joined) & (a_ < left)
+    i_, s_, r_, a_, u_, left = i_[keep], s_[keep], r_[keep], a_[keep], u_[keep], left[keep]
+    u_ = np.where((left < t_end) & ((u_ < 0) | (u_ > left)), left, u_)
     # Quickly closed incidents: the OIC picked it up and signed it off within the hour.
     u_ = np.where((u_ >= 0) & (u_ <= a_), a_ + rng.integers(10, 60, u_.size) * 60, u_)
     u_ = np.where((u_ >= t_end), -1, u_)

@@ -124,7 +124,10 @@ class _Injector:
         """n times in [a, b): a share p_off off duty (evenings, nights), the rest on duty."""
         w = self.w
         b = min(b, w.t1 - 60)
-        a = min(a, b - HOUR)
+        if b <= a:
+            # All of [a, b) is after the window: nothing to see (never squeeze the n events
+            # into the window's last hour, which made dozens of contacts in one hour).
+            return np.zeros(0, np.int64)
         n_off = int(rng.binomial(n, p_off))
         n_on = n - n_off
         out: list[np.ndarray] = []
@@ -174,9 +177,13 @@ class _Injector:
         n = ts.size
         u = rng.random(n)
         rkind = np.where(u < p_reason_ref, 2, np.where(u < p_reason_ref + 0.2, 1, 0))
+        # One of her incidents already open at the time (they are in order of opening): an
+        # incident viewed or quoted before it existed would give the abuser away.
         her = self.person_incidents(person)
-        ref = her[rng.integers(0, her.size, n)] if her.size else np.zeros(n, np.int64)
-        rkind = np.where(her.size == 0, np.where(rkind == 2, 0, rkind), rkind)
+        known = np.searchsorted(w.inc.opened[her], ts, side="right")
+        pick = (rng.random(n) * known).astype(np.int64)  # < known; only used where known > 0
+        ref = her[pick] if her.size else np.zeros(n, np.int64)
+        rkind = np.where(known == 0, np.where(rkind == 2, 0, rkind), rkind)
         vague = np.array([RS[r] for r in vocab.REASONS_VAGUE])
         ridx = np.where(rkind == 2, ref, vague[rng.integers(0, vague.size, n)])
         sysv = np.where(rng.random(n) < 0.85, SY["RMS"], SY["INTEL"])
@@ -188,7 +195,7 @@ class _Injector:
                 ts[s] - rng.integers(10, 120, s.sum()), staff, sysv[s], "SEARCH", "FREE_TEXT", -1,
                 qidx=variant * w.people.n + person,
             )  # fmt: skip
-        m = (rng.random(n) < p_incident) & (her.size > 0)
+        m = (rng.random(n) < p_incident) & (known > 0)
         if m.any():
             self.access(
                 ts[m] + rng.integers(20, 300, m.sum()), staff, "RMS", "VIEW", "INCIDENT", ref[m]
@@ -554,9 +561,14 @@ def _run(inj: _Injector, rng: np.random.Generator, staff: int, kind: str, x: flo
         if anc is None:
             return _run(inj, rng, staff, "VICTIM_TRAWL", x)
         _, p, _, u = anc
+        # The case can close late in the window: keep at least about a week of the campaign
+        # inside it, and only the share of the planned contacts that falls inside it.
         start = u + int(rng.uniform(2, 10) * DAY)
-        end = min(w.t1 - HOUR, start + int(rng.uniform(14, 50) * DAY))
-        n = max(3, round(_lerp(4, 40, x)))
+        start = max(u + DAY // 2, min(start, w.t1 - 7 * DAY))
+        planned = start + int(rng.uniform(14, 50) * DAY)
+        end = min(w.t1 - HOUR, planned)
+        inside = max(end - start, 0) / (planned - start)
+        n = max(3, round(_lerp(4, 40, x) * inside))
         ts = inj.times(rng, staff, start, end, n, p_off=0.85, escalate=True)
         inj.contacts(rng, staff, p, ts, p_in=_lerp(0.1, 0.35, x))
         nv = max(1, round(_lerp(1, 6, x)))
