@@ -31,7 +31,7 @@ def _default_text() -> str:
 
 
 def test_unknown_parameter_names_file_indicator_and_field(tmp_path: Path) -> None:
-    text = _default_text().replace("min_days = 1", "min_dayz = 1")
+    text = _default_text().replace("min_days = 2", "min_dayz = 2")
     path = _write(tmp_path, text)
     with pytest.raises(CatalogueError) as err:
         load_catalogue(path)
@@ -42,8 +42,8 @@ def test_unknown_parameter_names_file_indicator_and_field(tmp_path: Path) -> Non
 
 
 def test_out_of_range_value_is_refused(tmp_path: Path) -> None:
-    text = _default_text().replace("tasked_factor = 0.2", "tasked_factor = 3")
-    with pytest.raises(CatalogueError, match=r"ACCESS_OFF_DUTY.*params.tasked_factor"):
+    text = _default_text().replace("working_hours_weight = 0.25", "working_hours_weight = 3")
+    with pytest.raises(CatalogueError, match=r"CONTACT_VULNERABLE.*params.working_hours_weight"):
         load_catalogue(_write(tmp_path, text))
 
 

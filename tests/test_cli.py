@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from vigil import contract
@@ -61,7 +62,9 @@ def test_simulate_ingest_detect_commands_and_stable_finding_ids(tmp_path: Path) 
     b = pq.read_table(tmp_path / "b" / "findings.parquet").sort_by("finding_id")
     assert a.num_rows > 0
     assert a["finding_id"].to_pylist() == b["finding_id"].to_pylist()
-    assert a["score"].to_pylist() == b["score"].to_pylist()
+    # Parallel sums may differ in the last bits between runs; ids and evidence may not.
+    assert a["score"].to_pylist() == pytest.approx(b["score"].to_pylist(), rel=1e-9)
+    assert a["evidence"].to_pylist() == b["evidence"].to_pylist()
     run = json.loads((tmp_path / "a" / "run.json").read_text())
     assert run["findings"] == a.num_rows
 

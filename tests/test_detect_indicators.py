@@ -151,6 +151,7 @@ def test_incident_view_is_access_to_the_people_in_it(tmp_path: Path) -> None:
         tmp_path,
         access_events=[
             view("E1", "2026-03-10 11:00", person="I1", staff="S2", subject_type="INCIDENT"),
+            view("E2", "2026-03-11 11:00", person="I1", staff="S2", subject_type="INCIDENT"),
         ],
     )
     assert ("ACCESS_NO_PURPOSE", "S2", "V1") in found
@@ -165,7 +166,10 @@ def test_off_duty_late_night_view(tmp_path: Path) -> None:
     )
     f = found[("ACCESS_OFF_DUTY", "S1", "V1")]
     assert f["evidence"]["event_ids"] == ["E1", "E2"]
-    assert "2 days with no tasking" in f["evidence"]["explanation"]
+    assert (
+        "2 times while off duty and outside any working session, on 2 days"
+        in (f["evidence"]["explanation"])
+    )
 
 
 def test_off_duty_not_raised_on_shift_or_within_duty_grace(tmp_path: Path) -> None:
@@ -188,7 +192,10 @@ def test_off_duty_busy_session_is_taken_as_unrostered_work(tmp_path: Path) -> No
         }
         for i in range(8)
     ]
-    found = run(tmp_path, access_events=[*busy, view("E1", "2026-03-10 22:30")])
+    found = run(
+        tmp_path,
+        access_events=[*busy, view("E1", "2026-03-10 22:30"), view("E2", "2026-03-12 12:00")],
+    )
     assert ("ACCESS_OFF_DUTY", "S1", "V1") not in found
     assert ("ACCESS_NO_PURPOSE", "S1", "V1") in found  # still no purpose
 
@@ -292,7 +299,13 @@ def test_after_involvement_names_the_incident_and_the_gap(tmp_path: Path) -> Non
 
 
 def test_after_involvement_not_for_someone_never_tasked(tmp_path: Path) -> None:
-    found = run(tmp_path, access_events=[view("E1", "2026-03-10 11:00", staff="S2")])
+    found = run(
+        tmp_path,
+        access_events=[
+            view("E1", "2026-03-10 11:00", staff="S2"),
+            view("E2", "2026-03-12 11:00", staff="S2"),
+        ],
+    )
     assert ("ACCESS_AFTER_INVOLVEMENT", "S2", "V1") not in found
     assert ("ACCESS_NO_PURPOSE", "S2", "V1") in found
 
@@ -355,7 +368,8 @@ def test_trawl_against_peers(tmp_path: Path) -> None:
     f = found[("VULNERABLE_TRAWL", "T0", None)]
     assert f["evidence"]["n_events"] == 12
     assert "looked at 12 vulnerable people" in f["evidence"]["explanation"]
-    assert "median of 1.5 among peers (PC:RESPONSE)" in f["evidence"]["explanation"]
+    # Colleagues' looks overlap on the same women, so they count for less than T0's.
+    assert "against a median of 0.5 among peers (PC:RESPONSE)" in f["evidence"]["explanation"]
     assert not [k for k in found if k[0] == "VULNERABLE_TRAWL" and k[1] != "T0"]
 
 
@@ -415,9 +429,21 @@ def test_vague_partner_report_links_to_no_one(tmp_path: Path) -> None:
     found = run(
         tmp_path,
         staff=NAMED_STAFF,
-        partner_reports=[report("a tall officer called Daniel from Northtown")],
+        partner_reports=[report("a tall officer from Northtown, not sure of his name")],
     )
     assert not [k for k in found if k[0] == "PARTNER_CONCERN"]
+
+
+def test_ambiguous_partner_report_shares_the_link(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        staff=NAMED_STAFF,
+        partner_reports=[report("a tall officer called Daniel from Northtown")],
+    )
+    both = [found[("PARTNER_CONCERN", s, None)] for s in ("S1", "S2")]
+    assert all("one of 2 staff who match" in f["evidence"]["explanation"] for f in both)
+    assert both[0]["score"] == pytest.approx(both[1]["score"])
+    assert ("PARTNER_CONCERN", "S3", None) not in found
 
 
 def test_partner_report_naming_the_person_links_to_who_looked_at_her(tmp_path: Path) -> None:
@@ -430,3 +456,153 @@ def test_partner_report_naming_the_person_links_to_who_looked_at_her(tmp_path: P
     f = found[("PARTNER_CONCERN", "S2", "V1")]
     assert "had looked at or contacted the person at risk" in f["evidence"]["explanation"]
     assert ("PARTNER_CONCERN", "S1", "V1") not in found
+
+
+# -- REPEAT_ACCESS_SAME_PERSON, rarity and team tasking ------------------------------------
+
+WEEKS = ["2026-03-02", "2026-03-09", "2026-03-16", "2026-03-23"]
+
+
+def weekly_views(staff: str, person: str, prefix: str) -> list[dict[str, Any]]:
+    return [
+        view(f"{prefix}{i}", f"{d} 11:00", person=person, staff=staff) for i, d in enumerate(WEEKS)
+    ]
+
+
+def test_repeat_access_week_after_week(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        staff=STAFF + TEAM,
+        people=PEOPLE + MANY,
+        access_events=weekly_views("T0", "W1", "R"),
+    )
+    f = found[("REPEAT_ACCESS_SAME_PERSON", "T0", "W1")]
+    assert "in 4 weeks of 4 weeks with no tasking" in f["evidence"]["explanation"]
+    assert "no one else looked without a tasking" in f["evidence"]["explanation"]
+
+
+def test_no_repeat_when_the_whole_team_keeps_looking(tmp_path: Path) -> None:
+    # A prolific missing person the whole shift checks every week: not a fixation.
+    views = [v for t in range(10) for v in weekly_views(f"T{t}", "W1", f"R{t}-")]
+    found = run(tmp_path, staff=STAFF + TEAM, people=PEOPLE + MANY, access_events=views)
+    assert not [k for k in found if k[0] == "REPEAT_ACCESS_SAME_PERSON"]
+
+
+def test_crowded_looks_count_for_less(tmp_path: Path) -> None:
+    alone = run(
+        tmp_path / "a",
+        staff=STAFF + TEAM,
+        people=PEOPLE + MANY,
+        access_events=weekly_views("T0", "W1", "R"),
+    )
+    others = [view(f"O{t}", "2026-03-03 10:00", person="W1", staff=f"T{t}") for t in range(1, 9)]
+    crowded = run(
+        tmp_path / "b",
+        staff=STAFF + TEAM,
+        people=PEOPLE + MANY,
+        access_events=weekly_views("T0", "W1", "R") + others,
+    )
+    key = ("ACCESS_NO_PURPOSE", "T0", "W1")
+    assert crowded[key]["score"] < alone[key]["score"]
+
+
+def test_a_colleagues_tasking_discounts_the_look(tmp_path: Path) -> None:
+    incidents = [
+        *INCIDENTS,
+        {"incident_id": "I7", "type": "MISSING_PERSON", "opened_at": "2026-03-01 08:00"},
+    ]
+    people = [*INCIDENT_PEOPLE, {"incident_id": "I7", "person_id": "W1", "role": "SUBJECT"}]
+    tasking = [
+        *TASKING,
+        {"incident_id": "I7", "staff_id": "T5", "role": "OIC", "assigned_at": "2026-03-01 08:00"},
+    ]
+    base = dict(
+        staff=STAFF + TEAM, people=PEOPLE + MANY, access_events=weekly_views("T0", "W1", "R")
+    )
+    untasked = run(tmp_path / "a", **base)
+    team_tasked = run(
+        tmp_path / "b", **base, incidents=incidents, incident_people=people, incident_staff=tasking
+    )
+    key = ("ACCESS_NO_PURPOSE", "T0", "W1")
+    assert team_tasked[key]["score"] < untasked[key]["score"]
+
+
+def test_peer_baseline_keeps_only_what_is_unusual_for_the_team(tmp_path: Path) -> None:
+    # Every DA officer looks at two victims on two days; DA9 looks at one on eight days.
+    da = [
+        {**t, "staff_id": f"DA{i}", "role": "DC", "team_id": "DA-SAFEGUARDING"}
+        for i, t in enumerate(TEAM)
+    ]
+    views = [
+        view(f"D{i}-{p}-{d}", f"2026-03-{10 + d} 11:00", person=f"W{i * 2 + p}", staff=f"DA{i}")
+        for i in range(9)
+        for p in range(2)
+        for d in range(2)
+    ]
+    views += [
+        view(f"X{d}", f"2026-03-{2 + 3 * d:02d} 11:00", person="W29", staff="DA9") for d in range(8)
+    ]
+    found = run(tmp_path, staff=STAFF + da, people=PEOPLE + MANY, access_events=views)
+    no_purpose = {k[1] for k in found if k[0] == "ACCESS_NO_PURPOSE"}
+    assert no_purpose == {"DA9"}
+    assert found[("ACCESS_NO_PURPOSE", "DA9", "W29")]["evidence"]["peer_baseline"] > 0
+
+
+# -- TARGET_PROFILE_SKEW -------------------------------------------------------------------
+
+PROFILE_PEOPLE = [
+    *[
+        {
+            "person_id": f"Y{i}",
+            "sex": "F",
+            "date_of_birth": "2003-05-01",
+            "vulnerability": "SEXUAL_OFFENCE_VICTIM",
+        }
+        for i in range(12)
+    ],
+    *[
+        {
+            "person_id": f"M{i}",
+            "sex": "M",
+            "date_of_birth": "1970-05-01",
+            "vulnerability": "MENTAL_HEALTH",
+        }
+        for i in range(40)
+    ],
+]
+
+
+def test_profile_skew_against_peers(tmp_path: Path) -> None:
+    # Colleagues look at a mix, one in five in the profile; T0 looks almost only at young
+    # women who reported sexual offences.
+    views = [
+        view(
+            f"T{s}-M{p}",
+            f"2026-03-{10 + p % 10} 11:00",
+            person=f"M{(s * 4 + p) % 40}",
+            staff=f"T{s}",
+        )
+        for s in range(1, 10)
+        for p in range(4)
+    ]
+    views += [
+        view(f"T{s}-Y", "2026-03-12 11:00", person=f"Y{s}", staff=f"T{s}") for s in range(1, 10)
+    ]
+    views += [
+        view(f"T0-Y{p}", f"2026-03-{10 + p % 10} 22:00", person=f"Y{p}", staff="T0")
+        for p in range(10)
+    ]
+    found = run(tmp_path, staff=STAFF + TEAM, people=PEOPLE + PROFILE_PEOPLE, access_events=views)
+    f = found[("TARGET_PROFILE_SKEW", "T0", None)]
+    assert "100% fit the profile" in f["evidence"]["explanation"]
+    assert not [k for k in found if k[0] == "TARGET_PROFILE_SKEW" and k[1] != "T0"]
+
+
+def test_no_profile_skew_when_peers_look_at_the_same_profile(tmp_path: Path) -> None:
+    views = [
+        view(f"T{s}-Y{p}", f"2026-03-{10 + p % 10} 11:00", person=f"Y{p}", staff=f"T{s}")
+        for s in range(10)
+        for p in range(10)
+    ]
+    found = run(tmp_path, staff=STAFF + TEAM, people=PEOPLE + PROFILE_PEOPLE, access_events=views)
+    assert not [k for k in found if k[0] == "TARGET_PROFILE_SKEW"]

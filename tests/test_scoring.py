@@ -15,7 +15,9 @@ from vigil.detect.catalogue import load_catalogue
 from vigil.detect.engine import finding_id
 from vigil.detect.scoring import staff_risk
 
-SCORING = load_catalogue().scoring
+CATALOGUE = load_catalogue()
+SCORING = CATALOGUE.scoring
+FAMILIES = CATALOGUE.families
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
@@ -39,11 +41,11 @@ def findings(rows: list[tuple[str, str | None, str, float]]) -> pa.Table:
 
 
 def risk_of(rows: list[tuple[str, str | None, str, float]]) -> dict[str, float]:
-    out = staff_risk(ibis.duckdb.connect(), findings(rows), SCORING)
+    out = staff_risk(ibis.duckdb.connect(), findings(rows), SCORING, FAMILIES)
     return dict(zip(out["staff_id"].to_pylist(), out["risk_score"].to_pylist(), strict=True))
 
 
-INDICATORS = ["ACCESS_NO_PURPOSE", "ACCESS_OFF_DUTY", "CONTACT_VULNERABLE"]
+INDICATORS = sorted(FAMILIES)
 finding_rows = st.lists(
     st.tuples(
         st.sampled_from(["S1", "S2", "S3"]),
@@ -76,6 +78,19 @@ def test_another_staff_member_never_changes_ones_risk(rows, other) -> None:
     assert {k: v for k, v in after.items() if k != "S_OTHER"} == pytest.approx(before)
 
 
+def test_independent_families_outweigh_indicators_of_one_family() -> None:
+    same_family = risk_of(
+        [("S1", "P1", "ACCESS_NO_PURPOSE", 1.0), ("S1", "P1", "ACCESS_OFF_DUTY", 1.0)]
+    )
+    two_families = risk_of(
+        [("S1", "P1", "ACCESS_NO_PURPOSE", 1.0), ("S1", "P1", "CONTACT_VULNERABLE", 1.0)]
+    )
+    assert same_family["S1"] == pytest.approx(2.0 * (1 + SCORING.indicator_bonus))
+    assert two_families["S1"] == pytest.approx(
+        2.0 * (1 + SCORING.indicator_bonus) * (1 + SCORING.family_bonus)
+    )
+
+
 def test_independent_indicators_outweigh_one_repeated() -> None:
     two_kinds = risk_of(
         [("S1", "P1", "ACCESS_NO_PURPOSE", 1.0), ("S1", "P1", "CONTACT_VULNERABLE", 1.0)]
@@ -98,6 +113,7 @@ def test_alert_is_an_absolute_threshold_and_ranks_are_dense() -> None:
             ]
         ),
         SCORING,
+        FAMILIES,
     ).to_pylist()
     assert [(r["staff_id"], r["rank"], r["alerted"]) for r in out] == [
         ("S2", 1, True),
@@ -111,6 +127,7 @@ def test_top_indicators_strongest_first() -> None:
         ibis.duckdb.connect(),
         findings([("S1", "P1", "ACCESS_NO_PURPOSE", 1.0), ("S1", "P2", "CONTACT_VULNERABLE", 3.0)]),
         SCORING,
+        FAMILIES,
     )
     assert out["top_indicators"].to_pylist() == ["CONTACT_VULNERABLE;ACCESS_NO_PURPOSE"]
 

@@ -22,8 +22,10 @@ from vigil.ingest.lake import Lake
 #: Stands in for "still open" when an interval has no end.
 OPEN_END = datetime(9999, 1, 1, tzinfo=UTC)
 
-#: Peer groups smaller than this fall back to all staff of the same role.
+#: Peer groups smaller than this widen (role and kind of team → kind of team → role).
 MIN_PEERS = 8
+#: Fewest members for a peer baseline at all; the last resort is all staff.
+MIN_BASELINE_PEERS = 3
 
 #: Tables detection may read. `truth` is deliberately absent: detection never sees it.
 DETECTION_TABLES = tuple(t for t in contract.EXTRACT_TABLES if t != "truth")
@@ -269,7 +271,8 @@ class Sources:
         """Each member of staff's peer group: the same role in the same kind of team (the
         team id without its area or shift suffix: RESPONSE-NORTH-A → RESPONSE), so a DA
         safeguarding officer is compared with DA safeguarding colleagues. A group smaller
-        than MIN_PEERS widens to the whole kind of team, then to the role."""
+        than MIN_PEERS widens to the whole kind of team, then to the role (if it has
+        MIN_BASELINE_PEERS), then to all staff."""
         s = self["staff"]
         team_kind = s.team_id.upper().re_extract(r"^([A-Z]+)", 1)
         tagged = s.select(
@@ -281,13 +284,15 @@ class Sources:
         tagged = tagged.mutate(
             n1=tagged.staff_id.count().over(group_by="by_role_and_team"),
             n2=tagged.staff_id.count().over(group_by="by_team"),
+            n3=tagged.staff_id.count().over(group_by="by_role"),
         )
         return tagged.select(
             "staff_id",
             peer_group=ibis.cases(
                 (tagged.n1 >= MIN_PEERS, tagged.by_role_and_team),
                 (tagged.n2 >= MIN_PEERS, tagged.by_team),
-                else_=tagged.by_role,
+                (tagged.n3 >= MIN_BASELINE_PEERS, tagged.by_role),
+                else_=ibis.literal("*:*"),
             ),
         )
 
@@ -296,7 +301,8 @@ class Sources:
         reduced by it, dropping findings no stronger than the baseline. The baseline is
         the peer group's median of each member's strongest finding (zero for members
         with none) plus 1.4826 × the median absolute deviation, at least `spread_floor`:
-        what is ordinary for colleagues in the same role and kind of team."""
+        what is ordinary for colleagues in the same role and kind of team. A group of
+        fewer than MIN_BASELINE_PEERS has no baseline."""
         peers = self.peer_groups
         tops = findings.group_by("staff_id").aggregate(top=findings.strength.max())
         everyone = peers.left_join(tops, "staff_id").select(
@@ -305,10 +311,17 @@ class Sources:
         medians = everyone.group_by("peer_group").aggregate(med=everyone.top.median())
         dev = everyone.join(medians, "peer_group")
         dev = dev.mutate(absdev=(dev.top - dev.med).abs())
-        stats = dev.group_by("peer_group").aggregate(med=dev.med.max(), mad=dev.absdev.median())
+        stats = dev.group_by("peer_group").aggregate(
+            med=dev.med.max(), mad=dev.absdev.median(), n=dev.staff_id.nunique()
+        )
+        # With too few colleagues to compare with, evidence is judged on its own.
         stats = stats.select(
             "peer_group",
-            baseline=stats.med + ibis.greatest(stats.mad * 1.4826, spread_floor),
+            baseline=ibis.ifelse(
+                stats.n >= MIN_BASELINE_PEERS,
+                stats.med + ibis.greatest(stats.mad * 1.4826, spread_floor),
+                0.0,
+            ),
         )
         f = findings.join(peers, "staff_id").join(stats, "peer_group")
         f = f.mutate(strength=f.strength - f.baseline, peer_baseline=f.baseline)

@@ -2,13 +2,12 @@
 
 - A finding's score is its indicator's weight × its strength × time decay (evidence
   loses half its weight every `half_life_days` without repetition).
-- Findings about the same person reinforce each other when they come from independent
-  evidence. Indicators belong to families (access records, contact, partner
-  intelligence, searches): within a family findings overlap (an off-duty look is also a
-  look without purpose), so they add with decay (1, family_decay, family_decay², ...);
-  across families a person's risk is multiplied by (1 + diversity_bonus) per further
-  family, so a look plus a text message plus a partner's concern about one woman
-  outweigh one family firing loudly.
+- Findings about the same person reinforce each other: a person's risk is the sum of
+  its findings' scores × (1 + indicator_bonus) per further indicator × (1 +
+  family_bonus) per further family of evidence (access records, contact, partner
+  intelligence, searches). Behaviour that is unusual in several ways (repeated, off
+  duty, after the case ended) outranks one loud count, and independent evidence (a look,
+  a text message, a partner's concern about one woman) counts most.
 - A member of staff's risk sums their persons' risks, the k-th most concerning person
   counting person_decay^(k−1): one fixation is not diluted by a quiet month, and many
   faint look-ups do not add up to a fixation (trawling has its own indicator).
@@ -54,13 +53,20 @@ def staff_risk(
     f = ibis.memtable(
         findings.select(["finding_id", "staff_id", "person_id", "indicator", "score"])
     )
+    family_of = ibis.memtable(
+        pa.table({"indicator": list(families), "family": list(families.values())})
+    )
+    f = f.join(family_of, "indicator")
     f = f.mutate(person_key=f.person_id.fill_null(_NO_PERSON + f.finding_id))
     per_person = f.group_by(["staff_id", "person_key"]).aggregate(
-        total=f.score.sum(), n_indicators=f.indicator.nunique()
+        total=f.score.sum(),
+        n_indicators=f.indicator.nunique(),
+        n_families=f.family.nunique(),
     )
     per_person = per_person.mutate(
         person_risk=per_person.total
-        * ibis.literal(1 + scoring.diversity_bonus).pow(per_person.n_indicators - 1)
+        * ibis.literal(1 + scoring.indicator_bonus).pow(per_person.n_indicators - 1)
+        * ibis.literal(1 + scoring.family_bonus).pow(per_person.n_families - 1)
     )
     ranked = per_person.mutate(
         k=ibis.row_number().over(

@@ -22,7 +22,7 @@ class PurposeSettings(Strict):
 class ScoringSettings(Strict):
     alert_threshold: float = Field(gt=0)
     half_life_days: float = Field(gt=0)
-    diversity_bonus: float = Field(ge=0)
-    family_decay: float = Field(ge=0, le=1)
+    indicator_bonus: float = Field(ge=0)
+    family_bonus: float = Field(ge=0)
     peer_spread_floor: float = Field(ge=0)
     person_decay: float = Field(gt=0, le=1)
