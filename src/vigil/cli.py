@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -32,8 +33,16 @@ app = typer.Typer(
 console = Console()
 
 
+ProgressCallback = Callable[[str, int, int | None], None]
+
+
+class ExtractFormat(StrEnum):
+    PARQUET = "parquet"
+    CSV = "csv"
+
+
 @contextmanager
-def rich_progress() -> Iterator[object]:
+def rich_progress() -> Iterator[ProgressCallback]:
     """A callback `(step, done, total)` that drives one Rich progress bar per step."""
     with Progress(
         TextColumn("{task.description}"),
@@ -70,7 +79,9 @@ def simulate(
     days: Annotated[int, typer.Option(min=7, help="Days of activity.")] = 90,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same force.")] = 1,
     start: Annotated[str, typer.Option(help="First day (YYYY-MM-DD).")] = "2026-01-05",
-    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    fmt: Annotated[ExtractFormat, typer.Option("--format", help="File format.")] = (
+        ExtractFormat.PARQUET
+    ),
 ) -> None:
     """Write a synthetic force extract, with injected APSP behaviour recorded in `truth`."""
     from vigil.simulate import SimulationConfig
@@ -79,7 +90,7 @@ def simulate(
     config = SimulationConfig(staff=staff, days=days, seed=seed, start=date.fromisoformat(start))
     started = time.perf_counter()
     with rich_progress() as progress:
-        counts = run_simulation(config, out, fmt=fmt, progress=progress)
+        counts = run_simulation(config, out, fmt=fmt.value, progress=progress)
     _print_counts(f"Simulated force written to {out}", counts, time.perf_counter() - started)
 
 

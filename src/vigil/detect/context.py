@@ -183,7 +183,9 @@ class Sources:
         Columns: team_id, person_id, purpose_from, purpose_to."""
         p = self.purpose_intervals
         teams = self["staff"].select("staff_id", "team_id")
-        return p.join(teams, "staff_id").select("team_id", "person_id", "purpose_from", "purpose_to")
+        return p.join(teams, "staff_id").select(
+            "team_id", "person_id", "purpose_from", "purpose_to"
+        )
 
     @cached_property
     def unexplained_access(self) -> ir.Table:
@@ -208,8 +210,10 @@ class Sources:
             ev.ts >= tp.purpose_from,
             ev.ts <= tp.purpose_to,
         ]
-        ev = ev.semi_join(tp, covered).mutate(team_tasked=True).union(
-            ev.anti_join(tp, covered).mutate(team_tasked=False)
+        ev = (
+            ev.semi_join(tp, covered)
+            .mutate(team_tasked=True)
+            .union(ev.anti_join(tp, covered).mutate(team_tasked=False))
         )
         ev = ev.mutate(week=ev.ts.truncate("W"))
         crowd = ev.group_by(["person_id", "week"]).aggregate(crowd=ev.staff_id.nunique())

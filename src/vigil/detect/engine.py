@@ -140,8 +140,15 @@ def _to_contract_findings(raw: pa.Table) -> pa.Table:
     # Findings are few (one per indicator, member of staff and person); building their
     # ids and evidence JSON row by row is cheap, unlike anything over the events.
     rows = raw.select(
-        ["indicator", "staff_id", "person_id", "event_ids", "n_events", "explanation",
-         "peer_baseline"]
+        [
+            "indicator",
+            "staff_id",
+            "person_id",
+            "event_ids",
+            "n_events",
+            "explanation",
+            "peer_baseline",
+        ]
     ).to_pylist()
     ids = [finding_id(r["indicator"], r["staff_id"], r["person_id"]) for r in rows]
     evidence = [

@@ -117,8 +117,10 @@ def repeat_access_same_person(src: Sources, params: RepeatParams) -> ir.Table:
     weeks = ev.group_by(["staff_id", "person_id"]).aggregate(w=ev.week.nunique())
     weeks = weeks.join(team, "staff_id")
     team_weeks = weeks.group_by(["team_id", "person_id"]).aggregate(tw=weeks.w.sum())
-    g = g.join(team, "staff_id").join(team_weeks, ["team_id", "person_id"]).join(
-        team_size, "team_id"
+    g = (
+        g.join(team, "staff_id")
+        .join(team_weeks, ["team_id", "person_id"])
+        .join(team_size, "team_id")
     )
     colleagues = ibis.greatest(g.team_n - 1, 1)
     colleague_weeks = (g.tw - g.n_weeks) / colleagues

@@ -66,11 +66,15 @@ def target_profile_skew(src: Sources, params: ProfileParams) -> ir.Table:
     p = ibis.greatest(ibis.least(s.share, 0.99), 0.01)
     z = (s.k - s.n * p) / (s.n * p * (1 - p)).sqrt()
     s = s.mutate(z=z).filter((z >= params.min_z) & (s.k >= params.min_people))
-    evidence = ev.filter(ev.in_profile).group_by("staff_id").aggregate(
-        first_ts=ev.ts.min(),
-        last_ts=ev.ts.max(),
-        n_events=ev.event_id.nunique(),
-        event_ids=evidence_ids(ev.event_id, ev.ts),
+    evidence = (
+        ev.filter(ev.in_profile)
+        .group_by("staff_id")
+        .aggregate(
+            first_ts=ev.ts.min(),
+            last_ts=ev.ts.max(),
+            n_events=ev.event_id.nunique(),
+            event_ids=evidence_ids(ev.event_id, ev.ts),
+        )
     )
     s = s.join(evidence, "staff_id")
     explanation = (
