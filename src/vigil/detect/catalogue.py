@@ -134,7 +134,8 @@ def to_markdown(catalogue: Catalogue) -> str:
         "A finding's score is the indicator's weight × the strength of its evidence × time",
         f"decay (half the weight after {s.half_life_days:g} days without repetition).",
         "Findings about the same person reinforce each other: each further indicator",
-        f"multiplies that person's risk by {1 + s.indicator_bonus:g}, and each further family",
+        f"multiplies that person's risk by {1 + s.indicator_bonus:g} (up to {s.max_reinforcing}"
+        " indicators), and each further family",
         f"of evidence (access, contact, partner, search) by {1 + s.family_bonus:g}. A member of",
         "staff's risk adds up their persons' risks, the k-th most concerning counting",
         f"{s.person_decay:g}^(k−1). An **alert** is raised at a risk of "

@@ -271,34 +271,54 @@ class Sources:
         )
 
     @cached_property
-    def peer_groups(self) -> ir.Table:
-        """Each member of staff's peer group: the same role in the same kind of team (the
-        team id without its area or shift suffix: RESPONSE-NORTH-A → RESPONSE), so a DA
-        safeguarding officer is compared with DA safeguarding colleagues. A group smaller
-        than MIN_PEERS widens to the whole kind of team, then to the role (if it has
-        MIN_BASELINE_PEERS), then to all staff."""
+    def peer_memberships(self) -> ir.Table:
+        """Every group each member of staff belongs to, narrowest first: same role in the
+        same kind of team (the team id without its area or shift suffix:
+        RESPONSE-NORTH-A → RESPONSE), the whole kind of team, the role, and all staff.
+        Columns: staff_id, peer_group, level (0 narrowest), n_members."""
         s = self["staff"]
         team_kind = s.team_id.upper().re_extract(r"^([A-Z]+)", 1)
-        tagged = s.select(
-            "staff_id",
-            by_role_and_team=s.role + ":" + team_kind,
-            by_team="*:" + team_kind,
-            by_role=s.role + ":*",
+        levels = [
+            s.select("staff_id", peer_group=s.role + ":" + team_kind, level=ibis.literal(0)),
+            s.select("staff_id", peer_group="*:" + team_kind, level=ibis.literal(1)),
+            s.select("staff_id", peer_group=s.role + ":*", level=ibis.literal(2)),
+            s.select("staff_id", peer_group=ibis.literal("*:*"), level=ibis.literal(3)),
+        ]
+        m = ibis.union(*levels)
+        return m.mutate(n_members=m.staff_id.count().over(group_by="peer_group"))
+
+    @cached_property
+    def peer_groups(self) -> ir.Table:
+        """Each member of staff's peer group: the narrowest of `peer_memberships` with
+        MIN_PEERS members (the role's group needs only MIN_BASELINE_PEERS; all staff is
+        the last resort), so a DA safeguarding officer is compared with DA safeguarding
+        colleagues, and the force's two DA sergeants with the whole DA team."""
+        m = self.peer_memberships
+        enough = ibis.ifelse(m.level == 2, MIN_BASELINE_PEERS, MIN_PEERS)
+        eligible = m.filter((m.n_members >= enough) | (m.level == 3))
+        ranked = eligible.mutate(
+            k=ibis.row_number().over(group_by="staff_id", order_by="level")
         )
-        tagged = tagged.mutate(
-            n1=tagged.staff_id.count().over(group_by="by_role_and_team"),
-            n2=tagged.staff_id.count().over(group_by="by_team"),
-            n3=tagged.staff_id.count().over(group_by="by_role"),
+        return ranked.filter(ranked.k == 0).select("staff_id", "peer_group")
+
+    def peer_statistics(self, values: ir.Table) -> ir.Table:
+        """Robust statistics of `values` (staff_id, value) over each member of staff's
+        peer group, counting members without a row as 0. Columns: staff_id, peer_group,
+        med, mad (median absolute deviation), n_members, total (sum of values)."""
+        m = self.peer_memberships
+        everyone = m.left_join(values, "staff_id").select(
+            "staff_id", "peer_group", "n_members", value=ibis._.value.fill_null(0.0)
         )
-        return tagged.select(
-            "staff_id",
-            peer_group=ibis.cases(
-                (tagged.n1 >= MIN_PEERS, tagged.by_role_and_team),
-                (tagged.n2 >= MIN_PEERS, tagged.by_team),
-                (tagged.n3 >= MIN_BASELINE_PEERS, tagged.by_role),
-                else_=ibis.literal("*:*"),
-            ),
+        med = everyone.group_by("peer_group").aggregate(med=everyone.value.median())
+        dev = everyone.join(med, "peer_group")
+        dev = dev.mutate(absdev=(dev.value - dev.med).abs())
+        stats = dev.group_by("peer_group").aggregate(
+            med=dev.med.max(),
+            mad=dev.absdev.median(),
+            n_members=dev.n_members.max(),
+            total=dev.value.sum(),
         )
+        return self.peer_groups.join(stats, "peer_group")
 
     def peer_baseline(self, findings: ir.Table, spread_floor: float) -> ir.Table:
         """`findings` (staff_id, strength, ...) with `peer_baseline` added and `strength`
@@ -307,26 +327,17 @@ class Sources:
         with none) plus 1.4826 × the median absolute deviation, at least `spread_floor`:
         what is ordinary for colleagues in the same role and kind of team. A group of
         fewer than MIN_BASELINE_PEERS has no baseline."""
-        peers = self.peer_groups
-        tops = findings.group_by("staff_id").aggregate(top=findings.strength.max())
-        everyone = peers.left_join(tops, "staff_id").select(
-            "staff_id", "peer_group", top=ibis._.top.fill_null(0.0)
-        )
-        medians = everyone.group_by("peer_group").aggregate(med=everyone.top.median())
-        dev = everyone.join(medians, "peer_group")
-        dev = dev.mutate(absdev=(dev.top - dev.med).abs())
-        stats = dev.group_by("peer_group").aggregate(
-            med=dev.med.max(), mad=dev.absdev.median(), n=dev.staff_id.nunique()
-        )
+        tops = findings.group_by("staff_id").aggregate(value=findings.strength.max())
+        stats = self.peer_statistics(tops)
         # With too few colleagues to compare with, evidence is judged on its own.
         stats = stats.select(
-            "peer_group",
+            "staff_id",
             baseline=ibis.ifelse(
-                stats.n >= MIN_BASELINE_PEERS,
+                stats.n_members >= MIN_BASELINE_PEERS,
                 stats.med + ibis.greatest(stats.mad * 1.4826, spread_floor),
                 0.0,
             ),
         )
-        f = findings.join(peers, "staff_id").join(stats, "peer_group")
+        f = findings.join(stats, "staff_id")
         f = f.mutate(strength=f.strength - f.baseline, peer_baseline=f.baseline)
-        return f.filter(f.strength > 0).drop("peer_group", "baseline")
+        return f.filter(f.strength > 0).drop("baseline")

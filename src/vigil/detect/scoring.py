@@ -3,7 +3,8 @@
 - A finding's score is its indicator's weight × its strength × time decay (evidence
   loses half its weight every `half_life_days` without repetition).
 - Findings about the same person reinforce each other: a person's risk is the sum of
-  its findings' scores × (1 + indicator_bonus) per further indicator × (1 +
+  its findings' scores × (1 + indicator_bonus) per further indicator (up to
+  max_reinforcing indicators, so ten overlapping counts cannot run away) × (1 +
   family_bonus) per further family of evidence (access records, contact, partner
   intelligence, searches). Behaviour that is unusual in several ways (repeated, off
   duty, after the case ended) outranks one loud count, and independent evidence (a look,
@@ -65,7 +66,9 @@ def staff_risk(
     )
     per_person = per_person.mutate(
         person_risk=per_person.total
-        * ibis.literal(1 + scoring.indicator_bonus).pow(per_person.n_indicators - 1)
+        * ibis.literal(1 + scoring.indicator_bonus).pow(
+            ibis.least(per_person.n_indicators, scoring.max_reinforcing) - 1
+        )
         * ibis.literal(1 + scoring.family_bonus).pow(per_person.n_families - 1)
     )
     ranked = per_person.mutate(

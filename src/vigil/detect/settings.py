@@ -23,6 +23,7 @@ class ScoringSettings(Strict):
     alert_threshold: float = Field(gt=0)
     half_life_days: float = Field(gt=0)
     indicator_bonus: float = Field(ge=0)
+    max_reinforcing: int = Field(ge=1)
     family_bonus: float = Field(ge=0)
     peer_spread_floor: float = Field(ge=0)
     person_decay: float = Field(gt=0, le=1)

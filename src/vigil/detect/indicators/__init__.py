@@ -8,10 +8,11 @@ from vigil.detect.indicators.access import (
     REPEAT_ACCESS_SAME_PERSON,
 )
 from vigil.detect.indicators.base import FINDING_COLUMNS, Indicator
-from vigil.detect.indicators.contact import CONTACT_VULNERABLE
+from vigil.detect.indicators.contact import CONTACT_INTENSITY, CONTACT_VULNERABLE
 from vigil.detect.indicators.involvement import ACCESS_AFTER_INVOLVEMENT
 from vigil.detect.indicators.partner import PARTNER_CONCERN
 from vigil.detect.indicators.profile import TARGET_PROFILE_SKEW
+from vigil.detect.indicators.search import FREE_TEXT_NAME_SEARCH
 from vigil.detect.indicators.trawl import VULNERABLE_TRAWL
 
 INDICATORS: dict[str, Indicator] = {
@@ -23,7 +24,9 @@ INDICATORS: dict[str, Indicator] = {
         ACCESS_AFTER_INVOLVEMENT,
         VULNERABLE_TRAWL,
         TARGET_PROFILE_SKEW,
+        FREE_TEXT_NAME_SEARCH,
         CONTACT_VULNERABLE,
+        CONTACT_INTENSITY,
         PARTNER_CONCERN,
     )
 }

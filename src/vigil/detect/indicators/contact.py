@@ -1,4 +1,6 @@
-"""CONTACT_VULNERABLE: work-device contact with a vulnerable person without tasking."""
+"""Indicators over work-device contact with vulnerable people: CONTACT_VULNERABLE
+(contact without tasking) and CONTACT_INTENSITY (late, off-duty or messaging contact,
+tasked or not)."""
 
 from __future__ import annotations
 
@@ -11,13 +13,16 @@ from vigil.detect.indicators.base import Indicator, days_between, evidence_ids, 
 from vigil.detect.settings import Strict
 
 
-class ContactParams(Strict):
+class ContactHours(Strict):
     night_start_hour: int = Field(
         default=21, ge=0, le=23, description="Late-night contact starts at this hour (UTC)."
     )
     night_end_hour: int = Field(
         default=6, ge=0, le=23, description="Late-night contact ends at this hour (UTC)."
     )
+
+
+class ContactParams(ContactHours):
     night_factor: float = Field(
         default=0.75, ge=0, description="Extra weight when all contact is late at night."
     )
@@ -39,23 +44,7 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
     (a household landline, a switchboard).
     A shared point counts for less: 1 / the number of people who share it."""
     pc = src["person_contacts"]
-    sharing = pc.group_by("value").aggregate(n_sharing=pc.person_id.nunique())
-    v = src.vulnerable_people
-    points = (
-        pc.join(v, pc.person_id == v.person_id)
-        .join(sharing, "value")
-        .select("person_id", "value", "n_sharing", "vulnerability")
-    )
-    c = src["contact_events"]
-    ev = c.join(points, c.counterpart == points.value).select(
-        c.event_id,
-        c.ts,
-        c.staff_id,
-        c.direction,
-        points.person_id,
-        points.n_sharing,
-        points.vulnerability,
-    )
+    ev = _contacts_with_vulnerable_people(src)
     # Purpose, own or team's, for any person behind the same contact point covers it.
     p = src.purpose_intervals
     own = p.join(pc, p.person_id == pc.person_id).select(
@@ -65,9 +54,8 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
     team = tp.join(pc, tp.person_id == pc.person_id).select(
         tp.team_id, pc.value, tp.purpose_from, tp.purpose_to
     )
-    counterpart = c.select("event_id", "counterpart").distinct()
     teams = src["staff"].select("staff_id", "team_id")
-    ev = ev.join(counterpart, "event_id").join(teams, "staff_id")
+    ev = ev.join(teams, "staff_id")
     ev = ev.anti_join(
         own,
         [
@@ -86,13 +74,7 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
             ev.ts <= team.purpose_to,
         ],
     )
-    hour = ev.ts.hour()
-    if params.night_start_hour > params.night_end_hour:
-        night = (hour >= params.night_start_hour) | (hour < params.night_end_hour)
-    else:
-        night = (hour >= params.night_start_hour) & (hour < params.night_end_hour)
-    off_ids = src.off_duty(ev).event_id
-    ev = ev.mutate(night=night, off=ev.event_id.isin(off_ids))
+    ev = _flag_hours(src, ev, params)
     base = ibis.ifelse(ev.night | ev.off, 1.0, params.working_hours_weight)
     ev = ev.mutate(
         w=base
@@ -146,4 +128,100 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
     )
 
 
+class IntensityParams(ContactHours):
+    messaging_weight: float = Field(
+        default=0.5,
+        ge=0,
+        description="Weight of a text or instant message in working hours (late or off-duty "
+        "contact of any kind counts 1).",
+    )
+
+
+def contact_intensity(src: Sources, params: IntensityParams) -> ir.Table:
+    """Contact with one vulnerable person late at night, off duty or by messaging, whether
+    or not the member of staff is tasked to her: an officer texting a victim at midnight
+    during her case is a concern too. Judged against the peer group."""
+    ev = _flag_hours(src, _contacts_with_vulnerable_people(src), params)
+    messaging = ev.channel.isin(["SMS", "MESSAGING"])
+    units = ibis.ifelse(
+        ev.night | ev.off, 1.0, ibis.ifelse(messaging, params.messaging_weight, 0.0)
+    )
+    ev = ev.mutate(units=units, messaging=messaging)
+    ev = ev.filter(ev.units > 0)
+    g = ev.group_by(["staff_id", "person_id"]).aggregate(
+        first_ts=ev.ts.min(),
+        last_ts=ev.ts.max(),
+        n_events=ev.event_id.nunique(),
+        n_night=ev.event_id.nunique(where=ev.night),
+        n_off=ev.event_id.nunique(where=ev.off),
+        n_messages=ev.event_id.nunique(where=ev.messaging),
+        n_days=ev.ts.date().nunique(),
+        units=ev.units.sum(),
+        n_sharing=ev.n_sharing.max(),
+        event_ids=evidence_ids(ev.event_id, ev.ts),
+        vulnerability=ev.vulnerability.arbitrary(),
+    )
+    explanation = (
+        plural(g.n_events, "contact")
+        + " with a vulnerable person ("
+        + g.vulnerability
+        + ") on "
+        + plural(g.n_days, "day")
+        + ": "
+        + text(g.n_night)
+        + " late at night, "
+        + text(g.n_off)
+        + " off duty, "
+        + text(g.n_messages)
+        + " by text or message"
+    )
+    return g.select(
+        "staff_id",
+        "person_id",
+        "first_ts",
+        "last_ts",
+        "event_ids",
+        "n_events",
+        strength=(g.units + 1).log2() / g.n_sharing,
+        explanation=explanation,
+    )
+
+
+def _contacts_with_vulnerable_people(src: Sources) -> ir.Table:
+    """Contact events whose counterpart is a contact point of a vulnerable person, one row
+    per (event, person); `n_sharing` is how many people share the contact point."""
+    pc = src["person_contacts"]
+    sharing = pc.group_by("value").aggregate(n_sharing=pc.person_id.nunique())
+    v = src.vulnerable_people
+    points = (
+        pc.join(v, pc.person_id == v.person_id)
+        .join(sharing, "value")
+        .select("person_id", "value", "n_sharing", "vulnerability")
+    )
+    c = src["contact_events"]
+    return c.join(points, c.counterpart == points.value).select(
+        c.event_id,
+        c.ts,
+        c.staff_id,
+        c.direction,
+        c.channel,
+        c.counterpart,
+        points.person_id,
+        points.n_sharing,
+        points.vulnerability,
+    )
+
+
+def _flag_hours(src: Sources, ev: ir.Table, hours: ContactHours) -> ir.Table:
+    """`ev` with `night` (in the late-night hours, UTC) and `off` (outside duty) flags."""
+    hour = ev.ts.hour()
+    if hours.night_start_hour > hours.night_end_hour:
+        night = (hour >= hours.night_start_hour) | (hour < hours.night_end_hour)
+    else:
+        night = (hour >= hours.night_start_hour) & (hour < hours.night_end_hour)
+    off_ids = src.off_duty(ev).event_id
+    return ev.mutate(night=night, off=ev.event_id.isin(off_ids))
+
+
 CONTACT_VULNERABLE = Indicator("CONTACT_VULNERABLE", ContactParams, contact_vulnerable)
+CONTACT_INTENSITY = Indicator("CONTACT_INTENSITY", IntensityParams, contact_intensity)

@@ -57,12 +57,14 @@ def target_profile_skew(src: Sources, params: ProfileParams) -> ir.Table:
     per_staff = per_person.group_by("staff_id").aggregate(
         n=per_person.w.sum(), k=(per_person.w * per_person.fits.cast("float64")).sum()
     )
-    peers = src.peer_groups
-    per_staff = per_staff.join(peers, "staff_id")
-    pooled = per_staff.group_by("peer_group").aggregate(
-        share=(per_staff.k.sum() / per_staff.n.sum())
+    # The peer group's pooled share of profile looks: sum of k over sum of n.
+    k_stats = src.peer_statistics(per_staff.select("staff_id", value=per_staff.k))
+    n_stats = src.peer_statistics(per_staff.select("staff_id", value=per_staff.n))
+    pooled = k_stats.select("staff_id", "peer_group", k_total=k_stats.total).join(
+        n_stats.select("staff_id", n_total=n_stats.total), "staff_id"
     )
-    s = per_staff.join(pooled, "peer_group")
+    s = per_staff.join(pooled, "staff_id")
+    s = s.mutate(share=s.k_total / s.n_total)
     p = ibis.greatest(ibis.least(s.share, 0.99), 0.01)
     z = (s.k - s.n * p) / (s.n * p * (1 - p)).sqrt()
     s = s.mutate(z=z).filter((z >= params.min_z) & (s.k >= params.min_people))

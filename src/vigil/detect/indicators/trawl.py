@@ -44,16 +44,8 @@ def vulnerable_trawl(src: Sources, params: TrawlParams) -> ir.Table:
         event_ids=evidence_ids(ev.event_id, ev.ts),
     )
     per_staff = per_staff.join(weighted, "staff_id")
-    peers = src.peer_groups
-    # Every member of staff counts in the baseline, including those with no such access.
-    everyone = peers.left_join(per_staff, "staff_id").select(
-        "staff_id", "peer_group", n=ibis._.n_weighted.fill_null(0)
-    )
-    median = everyone.group_by("peer_group").aggregate(med=everyone.n.median())
-    dev = everyone.join(median, "peer_group")
-    dev = dev.mutate(absdev=(dev.n - dev.med).abs())
-    spread = dev.group_by("peer_group").aggregate(mad=dev.absdev.median(), med=dev.med.max())
-    scored = per_staff.join(peers, "staff_id").join(spread, "peer_group")
+    stats = src.peer_statistics(per_staff.select("staff_id", value=per_staff.n_weighted))
+    scored = per_staff.join(stats, "staff_id")
     scale = ibis.greatest(scored.mad * 1.4826, params.min_spread)
     z = (scored.n_weighted - scored.med) / scale
     scored = scored.mutate(z=z)
