@@ -296,9 +296,7 @@ class Sources:
         m = self.peer_memberships
         enough = ibis.ifelse(m.level == 2, MIN_BASELINE_PEERS, MIN_PEERS)
         eligible = m.filter((m.n_members >= enough) | (m.level == 3))
-        ranked = eligible.mutate(
-            k=ibis.row_number().over(group_by="staff_id", order_by="level")
-        )
+        ranked = eligible.mutate(k=ibis.row_number().over(group_by="staff_id", order_by="level"))
         return ranked.filter(ranked.k == 0).select("staff_id", "peer_group")
 
     def peer_statistics(self, values: ir.Table) -> ir.Table:

@@ -87,6 +87,4 @@ def free_text_name_search(src: Sources, params: NameSearchParams) -> ir.Table:
     )
 
 
-FREE_TEXT_NAME_SEARCH = Indicator(
-    "FREE_TEXT_NAME_SEARCH", NameSearchParams, free_text_name_search
-)
+FREE_TEXT_NAME_SEARCH = Indicator("FREE_TEXT_NAME_SEARCH", NameSearchParams, free_text_name_search)
