@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,7 +31,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-console = Console()
+# Piped output (CI logs, `| less`) gets a width that keeps evidence readable.
+console = Console() if sys.stdout.isatty() else Console(width=140)
 
 
 ProgressCallback = Callable[[str, int, int | None], None]
