@@ -110,6 +110,24 @@ class Sources:
         """Every access to a person: direct person look-ups, and incident views, which are
         access to each person in the incident. Columns: event_id, ts, staff_id, person_id,
         via (PERSON or INCIDENT), system, action."""
+        return self._access_to(self["incident_people"].select("incident_id", "person_id"))
+
+    @cached_property
+    def vulnerable_access(self) -> ir.Table:
+        """`person_access` restricted to vulnerable people, with their vulnerability codes,
+        sex and date of birth. Restricted before the incident views are expanded to the
+        people in them, which keeps the largest intermediate table small."""
+        v = self.vulnerable_people
+        ip = self["incident_people"]
+        ip = ip.filter(ip.person_id.isin(v.person_id)).select("incident_id", "person_id")
+        access = self._access_to(ip)
+        access = access.filter(access.person_id.isin(v.person_id))
+        access = access.join(v, "person_id").select(
+            *access.columns, "vulnerability", "sex", "date_of_birth"
+        )
+        return self._shared("vulnerable_access", access)
+
+    def _access_to(self, incident_people: ir.Table) -> ir.Table:
         a = self["access_events"]
         direct = a.filter((a.subject_type == "PERSON") & a.subject_id.notnull()).select(
             "event_id",
@@ -121,7 +139,7 @@ class Sources:
             action=a.action,
         )
         inc_views = a.filter((a.subject_type == "INCIDENT") & a.subject_id.notnull())
-        ip = self["incident_people"].select("incident_id", "person_id").distinct()
+        ip = incident_people.distinct()
         through_incident = inc_views.join(ip, inc_views.subject_id == ip.incident_id).select(
             "event_id",
             "ts",
@@ -132,16 +150,6 @@ class Sources:
             action=inc_views.action,
         )
         return direct.union(through_incident)
-
-    @cached_property
-    def vulnerable_access(self) -> ir.Table:
-        """`person_access` restricted to vulnerable people, with their vulnerability codes,
-        sex and date of birth."""
-        pa_ = self.person_access
-        v = self.vulnerable_people
-        return pa_.join(v, pa_.person_id == v.person_id).select(
-            pa_, vulnerability=v.vulnerability, sex=v.sex, date_of_birth=v.date_of_birth
-        )
 
     @cached_property
     def purpose_intervals(self) -> ir.Table:

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import ibis
-import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -96,7 +95,24 @@ def run_on_lake(
     catalogue = catalogue or load_catalogue()
     if as_of is not None and as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=UTC)
-    con = ibis.duckdb.connect()
+    # Spill to disk rather than exhaust memory on a large force; insertion order is
+    # irrelevant to every indicator and costs memory to keep.
+    with tempfile.TemporaryDirectory(prefix="vigil-spill-") as spill:
+        con = ibis.duckdb.connect(temp_directory=spill, preserve_insertion_order=False)
+        try:
+            return _run(con, lake, as_of, catalogue, suppressions or [], progress)
+        finally:
+            con.disconnect()
+
+
+def _run(
+    con: ibis.BaseBackend,
+    lake: Lake,
+    as_of: datetime | None,
+    catalogue: Catalogue,
+    suppressions: list[Suppression],
+    progress: Progress | None,
+) -> DetectionResult:
     tables = cut_as_of(load_tables(con, lake), as_of)
     src = Sources(tables, catalogue.purpose, as_of, con)
     window_end = as_of or _last_event_time(con, src)
@@ -105,7 +121,7 @@ def run_on_lake(
             contract.table("staff_risk").empty(), contract.table("findings").empty(), as_of, None
         )
         return empty
-    parts: list[ir.Table] = []
+    parts: list[pa.Table] = []
     for indicator_id in catalogue.enabled():
         entry = catalogue.indicators[indicator_id]
         _say(progress, f"indicator {indicator_id}")
@@ -114,19 +130,41 @@ def run_on_lake(
             found = src.peer_baseline(found, catalogue.scoring.peer_spread_floor)
         else:
             found = found.mutate(peer_baseline=ibis.null("float64"))
-        parts.append(
-            found.mutate(indicator=ibis.literal(indicator_id), weight=ibis.literal(entry.weight))
+        found = found.mutate(
+            indicator=ibis.literal(indicator_id), weight=ibis.literal(entry.weight)
         )
-    union = ibis.union(*parts) if len(parts) > 1 else parts[0]
-    scored = union.mutate(score=decayed_scores(union, window_end, catalogue.scoring.half_life_days))
+        scored = found.mutate(
+            score=decayed_scores(found, window_end, catalogue.scoring.half_life_days)
+        )
+        # Each indicator runs as its own query: findings are few, so collecting them is
+        # cheap, and one query per indicator keeps the engine's working set small.
+        parts.append(con.to_pyarrow(scored).cast(_RAW_FINDINGS))
     _say(progress, "collecting findings")
-    findings = _to_contract_findings(con.to_pyarrow(scored))
+    findings = _to_contract_findings(pa.concat_tables(parts))
     findings = apply_suppressions(
-        findings, con.to_pyarrow(tables["staff"]), suppressions or [], window_end
+        findings, con.to_pyarrow(tables["staff"]), suppressions, window_end
     )
     _say(progress, "scoring staff")
     risk = staff_risk(con, unsuppressed(findings), catalogue.scoring, catalogue.families)
     return DetectionResult(risk, findings, as_of, window_end)
+
+
+_RAW_FINDINGS = pa.schema(
+    [
+        ("staff_id", pa.string()),
+        ("person_id", pa.string()),
+        ("first_ts", contract.TIMESTAMP),
+        ("last_ts", contract.TIMESTAMP),
+        ("event_ids", pa.list_(pa.string())),
+        ("n_events", pa.int64()),
+        ("strength", pa.float64()),
+        ("explanation", pa.string()),
+        ("peer_baseline", pa.float64()),
+        ("indicator", pa.string()),
+        ("weight", pa.float64()),
+        ("score", pa.float64()),
+    ]
+)
 
 
 def finding_id(indicator: str, staff_id: str, person_id: str | None) -> str:

@@ -134,7 +134,7 @@ def repeat_access_same_person(src: Sources, params: RepeatParams) -> ir.Table:
         + ") in "
         + plural(g.n_weeks, "week")
         + " of "
-        + plural(((days_between(g.first_ts, g.last_ts) + 6) / 7).floor().cast("int64"), "week")
+        + plural(weeks_spanned(g.first_ts, g.last_ts), "week")
         + " with no tasking; team colleagues looked at her in "
         + text(g.colleague_weeks.round(1))
         + " weeks on average"
@@ -150,6 +150,13 @@ def repeat_access_same_person(src: Sources, params: RepeatParams) -> ir.Table:
         strength=(g.excess + 1).log2(),
         explanation=explanation,
     )
+
+
+def weeks_spanned(first: ir.TimestampValue, last: ir.TimestampValue) -> ir.IntegerValue:
+    """Calendar weeks (Monday to Sunday) from `first` to `last`, counting both ends."""
+    start = first.truncate("W").date()
+    end = last.truncate("W").date()
+    return (end.delta(start, unit="day") / 7).cast("int64") + 1
 
 
 def _in_working_session(src: Sources, events: ir.Table, threshold: int) -> ir.BooleanColumn:
