@@ -261,5 +261,30 @@ def _print_top(staff_risk: pa.Table, findings: pa.Table, limit: int) -> None:
     console.print(table)
 
 
+def _mount_store_commands() -> None:
+    from vigil.store.cli import (
+        alerts_app,
+        audit_app,
+        cases_app,
+        db_app,
+        intel_app,
+        retention_app,
+        users_app,
+    )
+
+    for name, sub in (
+        ("db", db_app),
+        ("users", users_app),
+        ("alerts", alerts_app),
+        ("intel", intel_app),
+        ("cases", cases_app),
+        ("audit", audit_app),
+        ("retention", retention_app),
+    ):
+        app.add_typer(sub, name=name)
+
+
+_mount_store_commands()
+
 if __name__ == "__main__":
     app()
