@@ -420,7 +420,8 @@ def test_partner_report_with_misspelt_surname_and_collar_fragment(tmp_path: Path
     )
     f = found[("PARTNER_CONCERN", "S1", None)]
     assert f["evidence"]["event_ids"] == ["R1"]
-    assert "surname 'hartley'" in f["evidence"]["explanation"]
+    assert "surname (92% similar)" in f["evidence"]["explanation"]
+    assert "artley" not in f["evidence"]["explanation"]  # no names under pseudonyms
     assert "collar number fragment (2 of 4 digits)" in f["evidence"]["explanation"]
     assert ("PARTNER_CONCERN", "S3", None) not in found  # same surname, nothing else
 

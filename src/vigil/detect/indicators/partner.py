@@ -153,7 +153,8 @@ def _score_report(
         hit = best >= params.name_similarity
         score[hit] += points * best[hit] / 100.0
         for j in np.flatnonzero(hit).tolist():
-            reasons[j].append(f"{label} '{names[j]}'")
+            # The matched name itself stays out: explanations are read under pseudonyms.
+            reasons[j].append(f"{label} ({int(best[j])}% similar)")
 
     for i, collar in enumerate(collars):
         covered = max((len(f) for f in fragments if collar and f in collar), default=0)
@@ -166,7 +167,7 @@ def _score_report(
         if station and fuzz.partial_ratio(station, lowered) >= params.name_similarity:
             for j in np.flatnonzero(np.array(stations) == station).tolist():
                 score[j] += params.station_points
-                reasons[j].append(f"station '{stations[j]}'")
+                reasons[j].append("station")
 
     person = report["person_id"]
     if person:
