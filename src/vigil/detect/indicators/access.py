@@ -13,6 +13,7 @@ from pydantic import Field
 from vigil.detect.context import Sources
 from vigil.detect.indicators.base import (
     Indicator,
+    as_findings,
     days_between,
     others_note,
     pair_summary,
@@ -46,16 +47,7 @@ def access_no_purpose(src: Sources, params: NoPurposeParams) -> ir.Table:
         + " with no tasking, own or team's, involving them"
         + others_note(g.mean_others)
     )
-    return g.select(
-        "staff_id",
-        "person_id",
-        "first_ts",
-        "last_ts",
-        "event_ids",
-        "n_events",
-        strength=(g.weighted_days + 1).log2(),
-        explanation=explanation,
-    )
+    return as_findings(g, strength=(g.weighted_days + 1).log2(), explanation=explanation)
 
 
 class OffDutyParams(Strict):
@@ -82,16 +74,7 @@ def access_off_duty(src: Sources, params: OffDutyParams) -> ir.Table:
         + plural(g.n_days, "day")
         + ", with no tasking involving them"
     )
-    return g.select(
-        "staff_id",
-        "person_id",
-        "first_ts",
-        "last_ts",
-        "event_ids",
-        "n_events",
-        strength=(g.weighted_days + 1).log2(),
-        explanation=explanation,
-    )
+    return as_findings(g, strength=(g.weighted_days + 1).log2(), explanation=explanation)
 
 
 class RepeatParams(Strict):
@@ -140,16 +123,7 @@ def repeat_access_same_person(src: Sources, params: RepeatParams) -> ir.Table:
         + " weeks on average"
         + others_note(g.mean_others)
     )
-    return g.select(
-        "staff_id",
-        "person_id",
-        "first_ts",
-        "last_ts",
-        "event_ids",
-        "n_events",
-        strength=(g.excess + 1).log2(),
-        explanation=explanation,
-    )
+    return as_findings(g, strength=(g.excess + 1).log2(), explanation=explanation)
 
 
 def weeks_spanned(first: ir.TimestampValue, last: ir.TimestampValue) -> ir.IntegerValue:

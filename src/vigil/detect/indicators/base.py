@@ -42,6 +42,23 @@ class Indicator:
     find: Callable[[Sources, Any], ir.Table]
 
 
+def as_findings(
+    g: ir.Table, *, strength: ir.FloatingValue, explanation: ir.StringValue
+) -> ir.Table:
+    """The finding columns from a per-(staff_id, person_id) summary `g` that already has
+    first_ts, last_ts, event_ids and n_events."""
+    return g.select(
+        "staff_id",
+        "person_id",
+        "first_ts",
+        "last_ts",
+        "event_ids",
+        "n_events",
+        strength=strength,
+        explanation=explanation,
+    )
+
+
 def text(value: ir.Value) -> ir.StringValue:
     """A value as text for an explanation."""
     return value.cast("string")

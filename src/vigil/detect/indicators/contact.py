@@ -9,7 +9,14 @@ import ibis.expr.types as ir
 from pydantic import Field
 
 from vigil.detect.context import Sources
-from vigil.detect.indicators.base import Indicator, days_between, evidence_ids, plural, text
+from vigil.detect.indicators.base import (
+    Indicator,
+    as_findings,
+    days_between,
+    evidence_ids,
+    plural,
+    text,
+)
 from vigil.detect.settings import Strict
 
 
@@ -116,16 +123,7 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
             "",
         )
     )
-    return g.select(
-        "staff_id",
-        "person_id",
-        "first_ts",
-        "last_ts",
-        "event_ids",
-        "n_events",
-        strength=strength,
-        explanation=explanation,
-    )
+    return as_findings(g, strength=strength, explanation=explanation)
 
 
 class IntensityParams(ContactHours):
@@ -175,16 +173,7 @@ def contact_intensity(src: Sources, params: IntensityParams) -> ir.Table:
         + text(g.n_messages)
         + " by text or message"
     )
-    return g.select(
-        "staff_id",
-        "person_id",
-        "first_ts",
-        "last_ts",
-        "event_ids",
-        "n_events",
-        strength=(g.units + 1).log2() / g.n_sharing,
-        explanation=explanation,
-    )
+    return as_findings(g, strength=(g.units + 1).log2() / g.n_sharing, explanation=explanation)
 
 
 def _contacts_with_vulnerable_people(src: Sources) -> ir.Table:

@@ -7,7 +7,7 @@ import ibis.expr.types as ir
 from pydantic import Field
 
 from vigil.detect.context import Sources
-from vigil.detect.indicators.base import Indicator, pair_summary, plural, text
+from vigil.detect.indicators.base import Indicator, as_findings, pair_summary, plural, text
 from vigil.detect.settings import Strict
 
 
@@ -59,16 +59,7 @@ def access_after_involvement(src: Sources, params: AfterInvolvementParams) -> ir
         + plural(weeks_after.cast("int64"), "week")
         + " after"
     )
-    return g.select(
-        "staff_id",
-        "person_id",
-        "first_ts",
-        "last_ts",
-        "event_ids",
-        "n_events",
-        strength=(g.weighted_days + 1).log2(),
-        explanation=explanation,
-    )
+    return as_findings(g, strength=(g.weighted_days + 1).log2(), explanation=explanation)
 
 
 ACCESS_AFTER_INVOLVEMENT = Indicator(
