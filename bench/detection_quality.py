@@ -30,7 +30,6 @@ import os
 import statistics
 import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -218,18 +217,24 @@ def vigil_run(lake: Lake, grid: list[datetime], do_asof: bool, jobs: int) -> Met
         t0 = time.perf_counter()
         times = grid[:-1]  # the last is the window's end: the full run above
         if jobs > 1:
-            # Each run opens its own DuckDB connection; much of a run is single-threaded
-            # (Ibis compilation, Arrow conversion), so separate processes overlap well.
+            # Each run opens its own DuckDB connection; on a machine with more cores than
+            # DuckDB keeps busy, separate processes can overlap.
             ctx = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_quiet) as pool:
                 sets = list(pool.map(vigil_alerted_as_of, [str(lake.root)] * len(times), times))
+            for t, alerted in zip(times, sets, strict=True):
+                log.print(f"    Vigil as of {t:%Y-%m-%d}: {len(alerted)} alerted", highlight=False)
         else:
-            sets = [vigil_alerted_as_of(str(lake.root), t) for t in times]
-        for t, alerted in [*zip(times, sets, strict=True), (grid[-1], run.alerted)]:
-            run.asof_alerted.append((t, alerted))
-            log.print(
-                f"    Vigil as of {t:%Y-%m-%d %H:%M}: {len(alerted)} alerted", highlight=False
-            )
+            sets = []
+            for t in times:
+                t1 = time.perf_counter()
+                sets.append(vigil_alerted_as_of(str(lake.root), t))
+                log.print(
+                    f"    Vigil as of {t:%Y-%m-%d}: {len(sets[-1])} alerted "
+                    f"({time.perf_counter() - t1:.0f} s)",
+                    highlight=False,
+                )
+        run.asof_alerted = [*zip(times, sets, strict=True), (grid[-1], run.alerted)]
         run.asof_s = time.perf_counter() - t0
     return run
 
@@ -353,7 +358,7 @@ def run_force(size: int, seed: int, args: argparse.Namespace, workdir: Path) -> 
         ingest_s=ingest_s,
     )
     grid = asof_times(start, end, CADENCE[args.cadence])
-    do_asof = not args.no_asof
+    do_asof = not args.no_asof and (args.asof_sizes is None or size in args.asof_sizes)
     log.print(
         f"  {force.n_staff} staff, {len(abusers)} abusers, window {start:%Y-%m-%d} .. "
         f"{end:%Y-%m-%d}, {len(grid) if do_asof else 0} as-of runs per detector",
@@ -597,6 +602,20 @@ def timing_table(forces: list[Force], title: str) -> Table:
     return table
 
 
+def print_size(forces: list[Force], size: int, cadence: str) -> None:
+    out.print()
+    out.print(quality_table(forces, f"Ranking and alerts — {size} staff"))
+    out.print(kinds_table(forces, f"Alerted by scenario and hard-negative kind — {size} staff"))
+    if all(f.runs[0].asof_alerted for f in forces):
+        what = (
+            f"{cadence} as-of runs at 00:00 UTC, {size} staff, seeds pooled; "
+            "only alerts at or after truth.start count"
+        )
+        out.print(delay_table(forces, f"Days from truth.start to first alert — {what}"))
+        out.print(scenario_delay_table(forces, f"Days to first alert by scenario — {what}"))
+    out.print(timing_table(forces, f"Wall time per stage, seconds — {size} staff"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000], help="staff")
@@ -610,6 +629,12 @@ def main() -> None:
         "to measure days to first alert",
     )
     parser.add_argument("--no-asof", action="store_true", help="skip the as-of runs")
+    parser.add_argument(
+        "--asof-sizes",
+        type=int,
+        nargs="+",
+        help="run the as-of runs only for these sizes (default: every size)",
+    )
     parser.add_argument(
         "--jobs",
         type=int,
@@ -641,19 +666,12 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    by_size: dict[int, list[Force]] = defaultdict(list)
-    with tempfile.TemporaryDirectory(prefix="vigil-bench-") as tmp:
-        workdir = args.workdir or Path(tmp)
-        workdir.mkdir(parents=True, exist_ok=True)
-        for size in args.sizes:
-            for seed in args.seeds:
-                log.print(f"[bold]{size} staff x {args.days} days, seed {seed}[/] ...")
-                by_size[size].append(run_force(size, seed, args, workdir))
-
+    asof = "none" if args.no_asof else args.cadence
+    if args.asof_sizes and not args.no_asof:
+        asof += f" (for {' and '.join(map(str, args.asof_sizes))} staff only)"
     out.print(
         f"[bold]Detection quality: Vigil vs baselines[/] — {args.days} days, seeds "
-        f"{' '.join(map(str, args.seeds))}, as-of cadence: "
-        f"{'none' if args.no_asof else args.cadence}\n"
+        f"{' '.join(map(str, args.seeds))}, as-of cadence: {asof}\n"
         f"UEBA = IsolationForest ({args.ueba_trees} trees, log1p of per-staff counts, fitted "
         f"per force and as-of time), alert = top {args.ueba_contamination:.1%} of active "
         f"staff by -decision_function. Rule ≥N = N+ access events to people with a "
@@ -663,18 +681,15 @@ def main() -> None:
         f"Alerts: the whole-window run.",
         highlight=False,
     )
-    for size, forces in by_size.items():
-        out.print()
-        out.print(quality_table(forces, f"Ranking and alerts — {size} staff"))
-        out.print(kinds_table(forces, f"Alerted by scenario and hard-negative kind — {size} staff"))
-        if not args.no_asof:
-            what = (
-                f"{args.cadence} as-of runs at 00:00 UTC, {size} staff, seeds pooled; "
-                "only alerts at or after truth.start count"
-            )
-            out.print(delay_table(forces, f"Days from truth.start to first alert — {what}"))
-            out.print(scenario_delay_table(forces, f"Days to first alert by scenario — {what}"))
-        out.print(timing_table(forces, f"Wall time per stage, seconds — {size} staff"))
+    with tempfile.TemporaryDirectory(prefix="vigil-bench-") as tmp:
+        workdir = args.workdir or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        for size in args.sizes:  # each size's tables as soon as its forces are done
+            forces = []
+            for seed in args.seeds:
+                log.print(f"[bold]{size} staff x {args.days} days, seed {seed}[/] ...")
+                forces.append(run_force(size, seed, args, workdir))
+            print_size(forces, size, args.cadence)
     out.print(f"total wall time {time.perf_counter() - started:.0f} s", highlight=False)
 
 
