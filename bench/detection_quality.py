@@ -196,7 +196,7 @@ def vigil_alerted_as_of(lake_root: str, as_of: datetime) -> set[str]:
     return set(run_on_lake(Lake(lake_root), as_of=as_of).alerted["staff_id"].to_pylist())
 
 
-def _quiet() -> None:
+def quiet_worker() -> None:
     """Worker processes: DuckDB draws progress bars on stdout there; drop their output."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -220,7 +220,7 @@ def vigil_run(lake: Lake, grid: list[datetime], do_asof: bool, jobs: int) -> Met
             # Each run opens its own DuckDB connection; on a machine with more cores than
             # DuckDB keeps busy, separate processes can overlap.
             ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_quiet) as pool:
+            with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=quiet_worker) as pool:
                 sets = list(pool.map(vigil_alerted_as_of, [str(lake.root)] * len(times), times))
             for t, alerted in zip(times, sets, strict=True):
                 log.print(f"    Vigil as of {t:%Y-%m-%d}: {len(alerted)} alerted", highlight=False)

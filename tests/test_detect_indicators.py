@@ -401,13 +401,15 @@ NAMED_STAFF = [
 ]
 
 
-def report(description: str, person: str | None = None) -> dict[str, Any]:
+def report(
+    description: str, person: str | None = None, concern: str = "texts her late at night"
+) -> dict[str, Any]:
     return {
         "report_id": "R1",
         "received_at": "2026-03-20 09:00",
         "organisation": "Refuge North",
         "officer_description": description,
-        "concern": "texts her late at night",
+        "concern": concern,
         "person_id": person,
     }
 
@@ -424,6 +426,26 @@ def test_partner_report_with_misspelt_surname_and_collar_fragment(tmp_path: Path
     assert "artley" not in f["evidence"]["explanation"]  # no names under pseudonyms
     assert "collar number fragment (2 of 4 digits)" in f["evidence"]["explanation"]
     assert ("PARTNER_CONCERN", "S3", None) not in found  # same surname, nothing else
+
+
+def test_a_concern_about_service_counts_less_than_one_about_apsp(tmp_path: Path) -> None:
+    described = "PC called Dan Hartly, number had 48 in it"
+    apsp = run(
+        tmp_path / "a",
+        staff=NAMED_STAFF,
+        partner_reports=[
+            report(described, concern="He has been messaging her since the case was closed.")
+        ],
+    )
+    service = run(
+        tmp_path / "b",
+        staff=NAMED_STAFF,
+        partner_reports=[report(described, concern="Rude to her at the front counter.")],
+    )
+    key = ("PARTNER_CONCERN", "S1", None)
+    assert service[key]["score"] == pytest.approx(0.4 * apsp[key]["score"])
+    assert "(describes contact" in apsp[key]["evidence"]["explanation"]
+    assert "(does not describe contact" in service[key]["evidence"]["explanation"]
 
 
 def test_vague_partner_report_links_to_no_one(tmp_path: Path) -> None:
@@ -505,6 +527,40 @@ def test_crowded_looks_count_for_less(tmp_path: Path) -> None:
     )
     key = ("ACCESS_NO_PURPOSE", "T0", "W1")
     assert crowded[key]["score"] < alone[key]["score"]
+
+
+def test_a_look_after_a_new_incident_counts_less(tmp_path: Path) -> None:
+    # Each week a new incident about W1 is opened the day before T0 looks: the look is
+    # what a briefing produces, not a look at a woman with nothing new on her record.
+    incidents = [*INCIDENTS] + [
+        {"incident_id": f"N{i}", "type": "ASB", "opened_at": f"{d} 09:00"}
+        for i, d in enumerate(["2026-03-01", "2026-03-08", "2026-03-15", "2026-03-22"])
+    ]
+    people = [*INCIDENT_PEOPLE] + [
+        {"incident_id": f"N{i}", "person_id": "W1", "role": "REPORTER"} for i in range(4)
+    ]
+    base = dict(
+        staff=STAFF + TEAM, people=PEOPLE + MANY, access_events=weekly_views("T0", "W1", "R")
+    )
+    quiet = run(tmp_path / "a", **base)
+    in_news = run(tmp_path / "b", **base, incidents=incidents, incident_people=people)
+    key = ("ACCESS_NO_PURPOSE", "T0", "W1")
+    assert key not in in_news or in_news[key]["score"] < quiet[key]["score"]
+    assert quiet[key]["score"] > 0
+
+
+def test_returning_to_many_people_is_a_caseload_not_a_fixation(tmp_path: Path) -> None:
+    one = run(
+        tmp_path / "a",
+        staff=STAFF + TEAM,
+        people=PEOPLE + MANY,
+        access_events=weekly_views("T0", "W1", "R"),
+    )
+    views = [v for k in range(1, 7) for v in weekly_views("T0", f"W{k}", f"R{k}-")]
+    many = run(tmp_path / "b", staff=STAFF + TEAM, people=PEOPLE + MANY, access_events=views)
+    key = ("REPEAT_ACCESS_SAME_PERSON", "T0", "W1")
+    assert many[key]["score"] < one[key]["score"]
+    assert "one of 6 people returned to like this" in many[key]["evidence"]["explanation"]
 
 
 def test_a_colleagues_tasking_discounts_the_look(tmp_path: Path) -> None:

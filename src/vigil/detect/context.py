@@ -203,10 +203,13 @@ class Sources:
         A look at a person a team colleague is tasked to (`team_tasked`) counts only
         `team_purpose_weight`: caseworking teams share their cases, but a shift team's
         colleague being tasked does not make every look by the shift legitimate.
-        `crowd` is the number of staff who looked at the person without a tasking in the
-        same week (the member of staff included); `rarity` = 1/sqrt(crowd). A victim in
-        the news, or the subject of every shift's briefing, is looked at by dozens, and one
-        more look says little; a look at a woman no one else is looking at says more.
+        A look soon after an incident involving the person was opened (`in_news`: within
+        `news_window_days`) is what briefings, handovers and local news produce; it counts
+        `news_weight` / sqrt(crowd), where `crowd` is the number of staff who looked at the
+        person without a tasking that week (the member of staff included): a victim in
+        the news is looked at by dozens, and one more look says little. A look when nothing
+        new was on her record counts 1/sqrt(number of staff making such looks that week):
+        a look at a woman no one else had reason to look at counts in full.
         Columns: those of `vulnerable_access`, team_id, team_tasked, week, crowd, rarity."""
         ev = self.without_purpose(self.vulnerable_access)
         teams = self["staff"].select("staff_id", "team_id")
@@ -224,11 +227,39 @@ class Sources:
             .union(ev.anti_join(tp, covered).mutate(team_tasked=False))
         )
         ev = ev.mutate(week=ev.ts.truncate("W"))
+        ev = self._mark_news(ev)
         crowd = ev.group_by(["person_id", "week"]).aggregate(crowd=ev.staff_id.nunique())
-        ev = ev.join(crowd, ["person_id", "week"])
+        stale = ev.filter(~ev.in_news)
+        stale_crowd = stale.group_by(["person_id", "week"]).aggregate(
+            stale_crowd=stale.staff_id.nunique()
+        )
+        ev = ev.join(crowd, ["person_id", "week"]).left_join(stale_crowd, ["person_id", "week"])
+        ev = ev.drop("person_id_right", "week_right")
         team_weight = ibis.ifelse(ev.team_tasked, self.purpose.team_purpose_weight, 1.0)
-        ev = ev.mutate(rarity=team_weight / ev.crowd.cast("float64").sqrt())
+        news_rarity = self.purpose.news_weight / ev.crowd.cast("float64").sqrt()
+        stale_rarity = 1.0 / ev.stale_crowd.fill_null(1).cast("float64").sqrt()
+        ev = ev.mutate(
+            rarity=team_weight * ibis.ifelse(ev.in_news, news_rarity, stale_rarity)
+        ).drop("stale_crowd")
         return self._shared("unexplained_access", ev)
+
+    def _mark_news(self, events: ir.Table) -> ir.Table:
+        """`events` (person_id, ts) with `in_news`: whether an incident involving the person
+        was opened within `news_window_days` before the event."""
+        inc = self["incidents"].select("incident_id", "opened_at")
+        ip = self["incident_people"].select("incident_id", "person_id").distinct()
+        news = ip.join(inc, "incident_id").select("person_id", "opened_at")
+        window = ibis.interval(minutes=int(self.purpose.news_window_days * 1440))
+        fresh = [
+            events.person_id == news.person_id,
+            news.opened_at <= events.ts,
+            news.opened_at >= events.ts - window,
+        ]
+        return (
+            events.semi_join(news, fresh)
+            .mutate(in_news=True)
+            .union(events.anti_join(news, fresh).mutate(in_news=False))
+        )
 
     def without_purpose(self, events: ir.Table) -> ir.Table:
         """Events (staff_id, person_id, ts) at a time the staff had no purpose for the person."""

@@ -17,6 +17,8 @@ class PurposeSettings(Strict):
     grace_after_closure_days: float = Field(ge=0)
     duty_grace_minutes: float = Field(ge=0)
     team_purpose_weight: float = Field(ge=0, le=1)
+    news_window_days: float = Field(ge=0)
+    news_weight: float = Field(ge=0, le=1)
 
 
 class ScoringSettings(Strict):

@@ -77,6 +77,10 @@ def access_off_duty(src: Sources, params: OffDutyParams) -> ir.Table:
     return as_findings(g, strength=(g.weighted_days + 1).log2(), explanation=explanation)
 
 
+#: Fixation is on one, two, at most three people; beyond that, returns are spread over a caseload.
+FIXATION_PEOPLE = 3
+
+
 class RepeatParams(Strict):
     min_weeks: int = Field(
         default=3, ge=2, description="Fewest distinct weeks with looks at the same person."
@@ -111,6 +115,9 @@ def repeat_access_same_person(src: Sources, params: RepeatParams) -> ir.Table:
     mean_rarity = g.weighted_days / g.n_days
     g = g.mutate(colleague_weeks=colleague_weeks, excess=excess * mean_rarity)
     g = g.filter(g.excess >= 1)
+    # Fixation is on one or two people; returning week after week to many people's
+    # records is the shape of a caseload the tasking data does not show.
+    g = g.mutate(n_people=g.person_id.count().over(group_by="staff_id"))
     explanation = (
         ibis.literal("returned to the record of a vulnerable person (")
         + g.vulnerability
@@ -122,8 +129,15 @@ def repeat_access_same_person(src: Sources, params: RepeatParams) -> ir.Table:
         + text(g.colleague_weeks.round(1))
         + " weeks on average"
         + others_note(g.mean_others)
+        + ibis.ifelse(
+            g.n_people > 1,
+            "; one of " + text(g.n_people) + " people returned to like this",
+            "",
+        )
     )
-    return as_findings(g, strength=(g.excess + 1).log2(), explanation=explanation)
+    many = ibis.greatest(g.n_people.cast("float64") / FIXATION_PEOPLE, 1.0)
+    strength = (g.excess + 1).log2() / many.sqrt()
+    return as_findings(g, strength=strength, explanation=explanation)
 
 
 def weeks_spanned(first: ir.TimestampValue, last: ir.TimestampValue) -> ir.IntegerValue:

@@ -58,6 +58,19 @@ class PartnerParams(Strict):
         ge=1,
         description="A description that fits more staff than this links to no one.",
     )
+    apsp_themes: list[str] = Field(
+        default_factory=list,
+        description="Words and phrases (lower case; a word matches its longer forms) that "
+        "make a concern describe abuse of position for a sexual purpose: contact, a "
+        "relationship, attention to her outside the job.",
+    )
+    other_concern_factor: float = Field(
+        default=0.4,
+        ge=0,
+        le=1,
+        description="How much a concern with none of the themes counts (a complaint about "
+        "service or attitude is still intelligence, but not of APSP).",
+    )
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
@@ -84,8 +97,11 @@ def partner_concern(src: Sources, params: PartnerParams) -> ir.Table:
     stations = [(s or "").lower() for s in staff["station"].to_pylist()]
     linked = _staff_linked_to_people(src, [r["person_id"] for r in reports if r["person_id"]])
 
+    themes = _theme_pattern(params.apsp_themes)
     rows = []
     for report in reports:
+        about_apsp = themes is None or bool(themes.search(report["concern"] or ""))
+        weight = 1.0 if about_apsp else params.other_concern_factor
         matches = _score_report(
             report, staff_ids, given, surname, collars, stations, linked, params
         )
@@ -107,10 +123,12 @@ def partner_concern(src: Sources, params: PartnerParams) -> ir.Table:
                     "last_ts": report["received_at"],
                     "event_ids": [report["report_id"]],
                     "n_events": 1,
-                    "strength": match.score * share,
+                    "strength": match.score * share * weight,
                     "explanation": (
                         f"partner report {report['report_id']} from {report['organisation']} "
-                        f"matches: {', '.join(match.reasons)}"
+                        f"({'describes' if about_apsp else 'does not describe'} contact or "
+                        f"attention of a sexual or personal kind) matches: "
+                        f"{', '.join(match.reasons)}"
                         + (f" (one of {len(candidates)} staff who match)" if share < 1 else "")
                     ),
                 }
@@ -180,6 +198,14 @@ def _score_report(
         staff_ids[j]: _Match(float(score[j]), reasons[j])
         for j in np.flatnonzero(score > 0).tolist()
     }
+
+
+def _theme_pattern(themes: list[str]) -> re.Pattern[str] | None:
+    """One case-insensitive pattern for the themes, each from a word boundary ("text"
+    finds "texting" and "texts", not "context"); None when no themes are configured."""
+    if not themes:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(t) for t in themes) + ")", re.IGNORECASE)
 
 
 def _staff_linked_to_people(src: Sources, people: list[str]) -> dict[str, set[str]]:
