@@ -70,6 +70,8 @@ class MethodRun:
     #: Per as-of time (ascending): the staff alerted then.
     asof_alerted: list[tuple[datetime, set[str]]] = field(default_factory=list)
     asof_s: float = 0.0
+    #: PARTNER_TIP abuser -> alerted by a run as of a day after their tip arrived.
+    tip_alerted: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass
@@ -83,8 +85,8 @@ class Force:
     abusers: dict[str, tuple[str, datetime]]
     #: (staff_id, kind) for each hard negative (a member of staff may have several kinds).
     hard_negatives: list[tuple[str, str]] | None
-    #: PARTNER_TIP abuser -> received_at of the partner report about their target, where
-    #: the report names the person (the simulator does not link reports otherwise).
+    #: PARTNER_TIP abuser -> received_at of the first partner report describing them
+    #: (`_sim/partner_report_staff.csv`; older extracts: reports naming their target).
     tip_received: dict[str, datetime]
     simulate_s: float
     ingest_s: float
@@ -308,6 +310,28 @@ def load_force(size: int, seed: int, days_: int, workdir: Path) -> tuple[Lake, P
     return Lake(lake_dir), extract, t1 - t0, t2 - t1
 
 
+def partner_tips(lake: Lake, extract: Path, truth: list[dict]) -> dict[str, datetime]:
+    """PARTNER_TIP abuser -> when the first partner report describing them arrived."""
+    tipped = {r["staff_id"] for r in truth if r["scenario"] == "PARTNER_TIP"}
+    sidecar = extract / "_sim" / "partner_report_staff.csv"
+    if sidecar.is_file():
+        about = {r["report_id"]: r["staff_id"] for r in pacsv.read_csv(sidecar).to_pylist()}
+    else:  # extracts from before the sidecar: only reports that name the target link
+        target = {r["person_id"]: r["staff_id"] for r in truth if r["scenario"] == "PARTNER_TIP"}
+        about = {
+            r["report_id"]: target[r["person_id"]]
+            for r in lake.read("partner_reports").to_pylist()
+            if r["person_id"] in target
+        }
+    received: dict[str, datetime] = {}
+    for r in lake.read("partner_reports").to_pylist():
+        staff_id = about.get(r["report_id"])
+        if staff_id in tipped:
+            at = as_utc(r["received_at"])
+            received[staff_id] = min(at, received.get(staff_id, at))
+    return received
+
+
 def as_utc(value: object) -> datetime:
     ts = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
     assert isinstance(ts, datetime)
@@ -330,13 +354,7 @@ def run_force(size: int, seed: int, args: argparse.Namespace, workdir: Path) -> 
         s, st = row["staff_id"], as_utc(row["start"])
         if s not in abusers or st < abusers[s][1]:
             abusers[s] = (row["scenario"], st)
-    tip_people = {r["person_id"]: r["staff_id"] for r in truth if r["scenario"] == "PARTNER_TIP"}
-    tip_received: dict[str, datetime] = {}
-    for r in lake.read("partner_reports").to_pylist():
-        staff_id = tip_people.get(r["person_id"])
-        if staff_id is not None:
-            at = as_utc(r["received_at"])
-            tip_received[staff_id] = min(at, tip_received.get(staff_id, at))
+    tip_received = partner_tips(lake, extract, truth)
     hn_file = extract / "_sim" / "hard_negatives.csv"
     hard_negatives = None
     if hn_file.is_file():
@@ -380,8 +398,33 @@ def run_force(size: int, seed: int, args: argparse.Namespace, workdir: Path) -> 
     force.runs.append(ueba)
     log.print(f"  UEBA: {ueba.full_s:.1f}s + {ueba.asof_s:.1f}s as-of")
     force.runs.extend(rule_runs(baselines, args.rule_threshold, grid, do_asof))
+    if do_asof:
+        check_tips(force, lake, baselines, args)
     log.print(f"  Rule: {force.runs[-1].full_s:.1f}s + {force.runs[-1].asof_s:.1f}s as-of")
     return force
+
+
+def check_tips(
+    force: Force, lake: Lake, baselines: LakeBaselines, args: argparse.Namespace
+) -> None:
+    """For each PARTNER_TIP abuser, whether each detector alerts as of a day after the
+    partner's report arrived (the target: a tip is acted on within a day)."""
+    for staff_id, received in sorted(force.tip_received.items()):
+        t = received + timedelta(days=1)
+        counts = baselines.rule(t, threshold=min(args.rule_threshold))
+        ueba = baselines.ueba(
+            t, contamination=args.ueba_contamination, seed=force.seed, n_estimators=args.ueba_trees
+        )
+        for run in force.runs:
+            if run.method == "Vigil":
+                alerted = vigil_alerted_as_of(str(lake.root), t)
+            elif run.method == "UEBA":
+                alerted = ueba.alerted
+            else:
+                n = int(run.method.removeprefix("Rule ≥"))
+                alerted = {s for s, k in zip(counts.staff_id, counts.score, strict=True) if k >= n}
+            run.tip_alerted[staff_id] = staff_id in alerted
+    log.print(f"  partner tips: {len(force.tip_received)} checked a day after the report")
 
 
 # -- printing ------------------------------------------------------------------------------
@@ -516,8 +559,7 @@ def delay_table(forces: list[Force], title: str) -> Table:
         "never",
         "days: median / max",
         "mean",
-        "PARTNER_TIP alerted / linked",
-        "days from tip: median / max",
+        "PARTNER_TIP alerted ≤ 1 day after the tip",
         "ever alerted /1k staff /month",
         "as-of runs",
         "as-of wall s",
@@ -526,16 +568,14 @@ def delay_table(forces: list[Force], title: str) -> Table:
     staff_months = sum(f.n_staff / 1000 * f.months for f in forces)
     for m, method in enumerate(r.method for r in forces[0].runs):
         found: list[float] = []
-        tips: list[float] = []
+        tips_alerted = tips = 0
         never = ever = 0
         for f in forces:
             d, n = delays(f, f.runs[m])
             found += d
             never += n
-            first = first_alerts(f, f.runs[m])
-            tips += [
-                days(t, f.tip_received[s]) for s, t in first.items() if t and s in f.tip_received
-            ]
+            tips_alerted += sum(f.runs[m].tip_alerted.values())
+            tips += len(f.runs[m].tip_alerted)
             ever += len(set().union(*(a for _, a in f.runs[m].asof_alerted)))
         table.add_row(
             method,
@@ -544,8 +584,7 @@ def delay_table(forces: list[Force], title: str) -> Table:
             str(never),
             summary(found),
             f"{statistics.fmean(found):.1f}" if found else "–",
-            f"{len(tips)} / {sum(len(f.tip_received) for f in forces)}",
-            summary(tips),
+            frac(tips_alerted, tips),
             f"{ever / staff_months:.2f}",
             str(sum(len(f.runs[m].asof_alerted) for f in forces)),
             f"{sum(f.runs[m].asof_s for f in forces):.1f}",

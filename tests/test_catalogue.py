@@ -64,7 +64,7 @@ def test_unknown_indicator_and_bad_toml(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError, match=r"scoring\.alert_threshold"):
         load_catalogue(
             _write(
-                tmp_path, _default_text().replace("alert_threshold = 2.5", "alert_threshold = -1")
+                tmp_path, _default_text().replace("alert_threshold = 2.0", "alert_threshold = -1")
             )
         )
 

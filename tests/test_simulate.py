@@ -126,6 +126,8 @@ REFERENCES = (
     ("truth", "person_id", "people", "person_id", "person_id is not null"),
     ("partner_reports", "person_id", "people", "person_id", "person_id is not null"),
     ("hard_negatives", "staff_id", "staff", "staff_id", ""),
+    ("partner_report_staff", "staff_id", "staff", "staff_id", ""),
+    ("partner_report_staff", "report_id", "partner_reports", "report_id", ""),
 )
 
 
@@ -563,6 +565,27 @@ def test_abusers_are_not_trivially_separable_by_volume(db: duckdb.DuckDBPyConnec
     assert np.median([p[0] for p in pct]) < 0.95
 
 
+def test_partner_report_staff_says_whom_each_tip_describes(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    untipped = _scalar(
+        db,
+        """select count(*) from truth where scenario = 'PARTNER_TIP'
+           and staff_id not in (select staff_id from partner_report_staff)""",
+    )
+    assert untipped == 0
+    # Benign reports about real officers describe innocent staff only.
+    described = {r[0] for r in db.sql("select staff_id from partner_report_staff").fetchall()}
+    abusers = {r[0] for r in db.sql("select staff_id from truth").fetchall()}
+    benign = {
+        r[0]
+        for r in db.sql(
+            "select staff_id from hard_negatives where kind = 'PARTNER_REPORT_BENIGN'"
+        ).fetchall()
+    }
+    assert described <= abusers | benign
+
+
 def test_hard_negatives(db: duckdb.DuckDBPyConnection) -> None:
     kinds = {r[0] for r in db.sql("select distinct kind from hard_negatives").fetchall()}
     assert kinds <= set(HARD_NEGATIVE_KINDS)
@@ -635,6 +658,7 @@ def test_write_extract_round_trip(tmp_path: Path, fmt: Literal["parquet", "csv"]
     months = sorted(p.name for p in (tmp_path / "access_events").iterdir())
     assert months == [f"2026-01.{fmt}"]
     assert (tmp_path / "_sim" / "hard_negatives.csv").exists()
+    assert (tmp_path / "_sim" / "partner_report_staff.csv").exists()
     if fmt == "csv":
         first = (tmp_path / "incident_staff.csv").read_text().splitlines()[1]
         assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", first), first

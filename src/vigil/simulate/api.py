@@ -25,6 +25,9 @@ Progress = Callable[[str, int, int], None]
 Format = Literal["parquet", "csv"]
 EVENT_TABLES = ("access_events", "contact_events")
 SIM_DIR = "_sim"
+#: Simulator-only answers written to SIM_DIR, never ingested: the hard negatives, and
+#: which member of staff each partner report describes.
+SIM_SIDECARS = ("hard_negatives", "partner_report_staff")
 
 
 class Simulation:
@@ -103,13 +106,16 @@ def generate(
 def generate(
     cfg: SimulationConfig, *, lazy: bool = False, progress: Progress | None = None
 ) -> dict[str, pa.Table] | dict[str, pa.Table | MonthlyEvents]:
-    """Every contract extract table of a synthetic force, incl. `truth`, plus `hard_negatives`.
+    """Every contract extract table of a synthetic force, incl. `truth`, plus the
+    simulator's sidecars (`SIM_SIDECARS`).
 
     Reference tables (and `partner_reports`, `truth`) are `pa.Table`s conformed to
     `vigil.contract`. The event tables are `pa.Table`s too, unless `lazy=True`: then they
     are `MonthlyEvents`, generated a month at a time when iterated (what `simulate` uses so
-    memory stays bounded for big forces). `hard_negatives` (staff_id, kind) is not a
-    contract table: it names innocent staff whose behaviour looks suspicious.
+    memory stays bounded for big forces). The sidecars are not contract tables:
+    `hard_negatives` (staff_id, kind) names innocent staff whose behaviour looks
+    suspicious; `partner_report_staff` (report_id, staff_id) says whom each partner report
+    describes, so a benchmark can time alerts from the report.
     """
     sim = Simulation(cfg, progress)
     out: dict[str, pa.Table | MonthlyEvents] = dict(sim.reference)
@@ -182,7 +188,7 @@ def write_extract(
 
     Reference tables, `partner_reports` and `truth` go to `NAME.parquet` / `NAME.csv`; event
     tables to a folder `NAME/` with one file per calendar month (`NAME/2026-01.parquet`);
-    `hard_negatives`, if given, to `_sim/hard_negatives.csv`. Each file is written beside
+    the sidecars, if given, to `_sim/NAME.csv`. Each file is written beside
     its final name and renamed into place; a re-run replaces the tables it writes.
     """
     if fmt not in ("parquet", "csv"):
@@ -202,12 +208,13 @@ def write_extract(
         counts[name] = t.num_rows
         if progress:
             progress("reference tables", i + 1, len(refs))
-    if "hard_negatives" in tables:
-        hn = tables["hard_negatives"]
-        assert isinstance(hn, pa.Table)
-        (out / SIM_DIR).mkdir(exist_ok=True)
-        _write_file(hn, out / SIM_DIR / "hard_negatives.csv", "csv")
-        counts["hard_negatives"] = hn.num_rows
+    for name in SIM_SIDECARS:
+        if name in tables:
+            sidecar = tables[name]
+            assert isinstance(sidecar, pa.Table)
+            (out / SIM_DIR).mkdir(exist_ok=True)
+            _write_file(sidecar, out / SIM_DIR / f"{name}.csv", "csv")
+            counts[name] = sidecar.num_rows
 
     events = [n for n in EVENT_TABLES if n in tables]
     staging = {n: out / f".{n}.tmp" for n in events}

@@ -638,6 +638,7 @@ def _run(inj: _Injector, rng: np.random.Generator, staff: int, kind: str, x: flo
                 _description(rng, w, staff),
                 str(concern),
                 p if rng.random() < 0.5 else -1,
+                staff,
             )
         )
 
@@ -818,6 +819,7 @@ def _benign_reports(inj: _Injector, rng: np.random.Generator, abusers: set[int])
         recv = w.t0 + int(rng.integers(1, w.cfg.days)) * DAY + int(rng.uniform(9, 17) * HOUR)
         p = int(rng.choice(vul)) if rng.random() < 0.4 else -1
         u = rng.random()
+        s = -1
         if u < 0.4 and officers.size:
             # Describes a real, innocent officer, partially.
             s = int(rng.choice(officers))
@@ -835,4 +837,4 @@ def _benign_reports(inj: _Injector, rng: np.random.Generator, abusers: set[int])
             desc = "Unknown officer"
         org_key = str(rng.choice(list(vocab.PARTNERS)))
         org = str(rng.choice(vocab.PARTNERS[org_key]))
-        w.partner_reports.append((recv, org, desc, str(rng.choice(CONCERN_BENIGN)), p))
+        w.partner_reports.append((recv, org, desc, str(rng.choice(CONCERN_BENIGN)), p, s))

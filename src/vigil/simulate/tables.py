@@ -24,6 +24,9 @@ from vigil.simulate.world import (
 
 US = 1_000_000
 HARD_NEGATIVES_SCHEMA = pa.schema([("staff_id", pa.string()), ("kind", pa.string())])
+#: Which member of staff each partner report describes (abusers' tips and benign reports
+#: about real officers); reports describing no one are absent.
+PARTNER_REPORT_STAFF_SCHEMA = pa.schema([("report_id", pa.string()), ("staff_id", pa.string())])
 
 
 def ts_array(seconds: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
@@ -206,6 +209,14 @@ def reference_tables(w: World) -> dict[str, pa.Table]:
         }
     )
     out = {k: contract.conform(k, v) for k, v in out.items()}
+    described = [(i, r[5]) for i, r in enumerate(pr) if r[5] >= 0]
+    out["partner_report_staff"] = pa.table(
+        {
+            "report_id": _str([f"PR-{i + 1:05d}" for i, _ in described]),
+            "staff_id": _str([f.staff_id[s] for _, s in described]),
+        },
+        schema=PARTNER_REPORT_STAFF_SCHEMA,
+    )
     hn = sorted(set(w.hard_negatives), key=lambda r: (f.staff_id[r[0]], r[1]))
     out["hard_negatives"] = pa.table(
         {"staff_id": _str([f.staff_id[s] for s, _ in hn]), "kind": _str([k for _, k in hn])},

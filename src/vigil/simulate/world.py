@@ -137,7 +137,8 @@ class World:
     extra_access: list[Batch] = field(default_factory=list)
     extra_contact: list[Batch] = field(default_factory=list)
     truth: list[tuple[int, str, int, int, int]] = field(default_factory=list)
-    partner_reports: list[tuple[int, str, str, str, int]] = field(default_factory=list)
+    #: (received_at, organisation, description, concern, person or -1, staff described or -1)
+    partner_reports: list[tuple[int, str, str, str, int, int]] = field(default_factory=list)
     hard_negatives: list[tuple[int, str]] = field(default_factory=list)
     abusers: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
