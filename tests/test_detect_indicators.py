@@ -266,6 +266,30 @@ def test_shared_landline_counts_for_less(tmp_path: Path) -> None:
     )
 
 
+def test_a_number_the_whole_force_calls_counts_less(tmp_path: Path) -> None:
+    night = [
+        sms("C1", "2026-03-15 23:40", "+447700900001", staff="S2"),
+        sms("C2", "2026-03-17 23:10", "+447700900001", staff="S2"),
+    ]
+    # Ten colleagues call the same number on duty in the daytime (no intensity of their own).
+    callers = [
+        {**sms(f"K{i}", "2026-03-16 10:00", "+447700900001", staff=f"T{i}"), "channel": "CALL"}
+        for i in range(10)
+    ]
+    team_duty = [
+        {"staff_id": f"T{i}", "start": "2026-03-16 07:00", "end": "2026-03-16 17:00"}
+        | {"kind": "SHIFT"}
+        for i in range(10)
+    ]
+    base = dict(staff=STAFF + TEAM, duty=DUTY + team_duty, person_contacts=CONTACTS)
+    alone = run(tmp_path / "a", **base, contact_events=night)
+    crowded = run(tmp_path / "b", **base, contact_events=night + callers)
+    key = ("CONTACT_INTENSITY", "S2", "V1")
+    assert crowded[key]["score"] < alone[key]["score"]
+    assert "11 staff contact this number" in crowded[key]["evidence"]["explanation"]
+    assert "staff contact this number" not in alone[key]["evidence"]["explanation"]
+
+
 def test_shared_landline_of_a_person_one_is_tasked_to_is_purpose(tmp_path: Path) -> None:
     incidents = [*INCIDENTS, {"incident_id": "I2", "type": "ASB", "opened_at": "2026-03-14 10:00"}]
     people = [*INCIDENT_PEOPLE, {"incident_id": "I2", "person_id": "N1", "role": "VICTIM"}]

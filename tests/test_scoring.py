@@ -41,7 +41,9 @@ def findings(rows: list[tuple[str, str | None, str, float]]) -> pa.Table:
 
 
 def risk_of(rows: list[tuple[str, str | None, str, float]]) -> dict[str, float]:
-    out = staff_risk(ibis.duckdb.connect(), findings(rows), SCORING, FAMILIES)
+    out = staff_risk(
+        ibis.duckdb.connect(), findings(rows), SCORING, FAMILIES, CATALOGUE.reinforcing
+    )
     return dict(zip(out["staff_id"].to_pylist(), out["risk_score"].to_pylist(), strict=True))
 
 
@@ -80,10 +82,10 @@ def test_another_staff_member_never_changes_ones_risk(rows, other) -> None:
 
 def test_independent_families_outweigh_indicators_of_one_family() -> None:
     same_family = risk_of(
-        [("S1", "P1", "ACCESS_NO_PURPOSE", 1.0), ("S1", "P1", "ACCESS_OFF_DUTY", 1.0)]
+        [("S1", "P1", "ACCESS_AFTER_INVOLVEMENT", 1.0), ("S1", "P1", "ACCESS_OFF_DUTY", 1.0)]
     )
     two_families = risk_of(
-        [("S1", "P1", "ACCESS_NO_PURPOSE", 1.0), ("S1", "P1", "CONTACT_VULNERABLE", 1.0)]
+        [("S1", "P1", "ACCESS_AFTER_INVOLVEMENT", 1.0), ("S1", "P1", "CONTACT_VULNERABLE", 1.0)]
     )
     assert same_family["S1"] == pytest.approx(2.0 * (1 + SCORING.indicator_bonus))
     assert two_families["S1"] == pytest.approx(
@@ -93,12 +95,26 @@ def test_independent_families_outweigh_indicators_of_one_family() -> None:
 
 def test_independent_indicators_outweigh_one_repeated() -> None:
     two_kinds = risk_of(
-        [("S1", "P1", "ACCESS_NO_PURPOSE", 1.0), ("S1", "P1", "CONTACT_VULNERABLE", 1.0)]
+        [("S1", "P1", "ACCESS_AFTER_INVOLVEMENT", 1.0), ("S1", "P1", "CONTACT_VULNERABLE", 1.0)]
     )
     one_kind_twice = risk_of(
-        [("S1", "P1", "ACCESS_NO_PURPOSE", 1.0), ("S1", "P2", "ACCESS_NO_PURPOSE", 1.0)]
+        [
+            ("S1", "P1", "ACCESS_AFTER_INVOLVEMENT", 1.0),
+            ("S1", "P2", "ACCESS_AFTER_INVOLVEMENT", 1.0),
+        ]
     )
     assert two_kinds["S1"] > one_kind_twice["S1"]
+
+
+def test_a_base_indicator_adds_but_does_not_reinforce() -> None:
+    # Every look after involvement is also a look without purpose: the two findings
+    # describe the same events, so together they add up but do not multiply.
+    assert "ACCESS_NO_PURPOSE" not in CATALOGUE.reinforcing
+    after = ("S1", "P1", "ACCESS_AFTER_INVOLVEMENT", 1.0)
+    off_duty = ("S1", "P1", "ACCESS_OFF_DUTY", 1.0)
+    base = ("S1", "P1", "ACCESS_NO_PURPOSE", 1.0)
+    assert risk_of([after, base])["S1"] == pytest.approx(2.0)
+    assert risk_of([after, off_duty])["S1"] == pytest.approx(2.0 * (1 + SCORING.indicator_bonus))
 
 
 def test_alert_is_an_absolute_threshold_and_ranks_are_dense() -> None:

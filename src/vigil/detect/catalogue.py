@@ -30,6 +30,10 @@ class IndicatorEntry(Strict):
     family: str = Field(pattern=r"^[a-z_]+$")
     #: Judge this indicator's evidence against the member of staff's peer group.
     peer_baseline: bool = True
+    #: Whether this indicator counts as a further way the behaviour is unusual. A base
+    #: indicator that every other of its family refines (any look without purpose) adds
+    #: its score but does not multiply: its events are the others' events.
+    reinforces: bool = True
     weight: float = Field(ge=0)
     description: str = Field(min_length=1)
     false_positives: list[str] = Field(min_length=1)
@@ -50,6 +54,10 @@ class Catalogue(Strict):
     @property
     def families(self) -> dict[str, str]:
         return {i: entry.family for i, entry in self.indicators.items()}
+
+    @property
+    def reinforcing(self) -> set[str]:
+        return {i for i, entry in self.indicators.items() if entry.reinforces}
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
@@ -142,6 +150,7 @@ def to_markdown(catalogue: Catalogue) -> str:
         "A finding's score is the indicator's weight × the strength of its evidence × time",
         f"decay (half the weight after {s.half_life_days:g} days without repetition).",
         "Findings about the same person reinforce each other: each further indicator",
+        "(other than a family's base, below marked *Reinforces: no*)",
         f"multiplies that person's risk by {1 + s.indicator_bonus:g} (up to {s.max_reinforcing}"
         " indicators), and each further family",
         f"of evidence (access, contact, partner, search) by {1 + s.family_bonus:g}. A member of",
@@ -157,7 +166,9 @@ def to_markdown(catalogue: Catalogue) -> str:
             entry.description.strip(),
             "",
             f"**Family:** {entry.family} · **Weight:** {entry.weight:g} · **Peer baseline:** "
-            + ("yes" if entry.peer_baseline else "no"),
+            + ("yes" if entry.peer_baseline else "no")
+            + " · **Reinforces:** "
+            + ("yes" if entry.reinforces else "no (the base its family refines)"),
             "",
             "**Known legitimate look-alikes:**",
             "",

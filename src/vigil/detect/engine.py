@@ -145,7 +145,13 @@ def _run(
         findings, con.to_pyarrow(tables["staff"]), suppressions, window_end
     )
     _say(progress, "scoring staff")
-    risk = staff_risk(con, unsuppressed(findings), catalogue.scoring, catalogue.families)
+    risk = staff_risk(
+        con,
+        unsuppressed(findings),
+        catalogue.scoring,
+        catalogue.families,
+        reinforcing=catalogue.reinforcing,
+    )
     return DetectionResult(risk, findings, as_of, window_end)
 
 

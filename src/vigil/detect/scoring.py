@@ -46,28 +46,37 @@ def staff_risk(
     findings: pa.Table,
     scoring: ScoringSettings,
     families: dict[str, str],
+    reinforcing: set[str] | None = None,
 ) -> pa.Table:
     """`staff_risk` rows (contract order) from scored findings (contract `findings`);
-    `families` maps each indicator id to its evidence family."""
+    `families` maps each indicator id to its evidence family; only indicators in
+    `reinforcing` (default: all) count as further indicators about a person."""
     if findings.num_rows == 0:
         return contract.table("staff_risk").empty()
     f = ibis.memtable(
         findings.select(["finding_id", "staff_id", "person_id", "indicator", "score"])
     )
+    reinforcing = set(families) if reinforcing is None else reinforcing
     family_of = ibis.memtable(
-        pa.table({"indicator": list(families), "family": list(families.values())})
+        pa.table(
+            {
+                "indicator": list(families),
+                "family": list(families.values()),
+                "reinforces": [i in reinforcing for i in families],
+            }
+        )
     )
     f = f.join(family_of, "indicator")
     f = f.mutate(person_key=f.person_id.fill_null(_NO_PERSON + f.finding_id))
     per_person = f.group_by(["staff_id", "person_key"]).aggregate(
         total=f.score.sum(),
-        n_indicators=f.indicator.nunique(),
+        n_indicators=f.indicator.nunique(where=f.reinforces),
         n_families=f.family.nunique(),
     )
     per_person = per_person.mutate(
         person_risk=per_person.total
         * ibis.literal(1 + scoring.indicator_bonus).pow(
-            ibis.least(per_person.n_indicators, scoring.max_reinforcing) - 1
+            ibis.greatest(ibis.least(per_person.n_indicators, scoring.max_reinforcing) - 1, 0)
         )
         * ibis.literal(1 + scoring.family_bonus).pow(per_person.n_families - 1)
     )

@@ -27,6 +27,13 @@ class ContactHours(Strict):
     night_end_hour: int = Field(
         default=6, ge=0, le=23, description="Late-night contact ends at this hour (UTC)."
     )
+    case_callers: int = Field(
+        default=3,
+        ge=1,
+        description="Staff who contact a victim's own number in the course of her case. A "
+        "number contacted by n more staff than this counts 1/sqrt(n / case_callers): "
+        "a number the whole force calls is an agency line, not a woman's phone.",
+    )
 
 
 class ContactParams(ContactHours):
@@ -99,11 +106,12 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
         n_night=ev.event_id.nunique(where=ev.night),
         n_off=ev.event_id.nunique(where=ev.off),
         n_sharing=ev.n_sharing.max(),
+        n_callers=ev.n_callers.max(),
         weighted=ev.w.sum(),
         event_ids=evidence_ids(ev.event_id, ev.ts),
         vulnerability=ev.vulnerability.arbitrary(),
     )
-    strength = (g.weighted + 1).log2() / g.n_sharing
+    strength = (g.weighted + 1).log2() / _dilution(g, params)
     explanation = (
         plural(g.n_events, "contact")
         + " ("
@@ -122,6 +130,7 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
             ibis.literal("; the number is shared by ") + text(g.n_sharing) + " people",
             "",
         )
+        + _callers_note(g, params)
     )
     return as_findings(g, strength=strength, explanation=explanation)
 
@@ -156,6 +165,7 @@ def contact_intensity(src: Sources, params: IntensityParams) -> ir.Table:
         n_days=ev.ts.date().nunique(),
         units=ev.units.sum(),
         n_sharing=ev.n_sharing.max(),
+        n_callers=ev.n_callers.max(),
         event_ids=evidence_ids(ev.event_id, ev.ts),
         vulnerability=ev.vulnerability.arbitrary(),
     )
@@ -172,13 +182,31 @@ def contact_intensity(src: Sources, params: IntensityParams) -> ir.Table:
         + " off duty, "
         + text(g.n_messages)
         + " by text or message"
+        + _callers_note(g, params)
     )
-    return as_findings(g, strength=(g.units + 1).log2() / g.n_sharing, explanation=explanation)
+    strength = (g.units + 1).log2() / _dilution(g, params)
+    return as_findings(g, strength=strength, explanation=explanation)
+
+
+def _dilution(g: ir.Table, params: ContactHours) -> ir.FloatingValue:
+    """How much a contact point is not hers alone: the people sharing it, times the square
+    root of how many more staff than a case needs contact it."""
+    crowd = ibis.greatest(g.n_callers.cast("float64") / params.case_callers, 1.0)
+    return g.n_sharing * crowd.sqrt()
+
+
+def _callers_note(g: ir.Table, params: ContactHours) -> ir.StringValue:
+    return ibis.ifelse(
+        g.n_callers > params.case_callers,
+        ibis.literal("; ") + text(g.n_callers) + " staff contact this number",
+        "",
+    )
 
 
 def _contacts_with_vulnerable_people(src: Sources) -> ir.Table:
     """Contact events whose counterpart is a contact point of a vulnerable person, one row
-    per (event, person); `n_sharing` is how many people share the contact point."""
+    per (event, person); `n_sharing` is how many people share the contact point,
+    `n_callers` how many staff contacted it (in the run's window)."""
     pc = src["person_contacts"]
     sharing = pc.group_by("value").aggregate(n_sharing=pc.person_id.nunique())
     v = src.vulnerable_people
@@ -188,6 +216,8 @@ def _contacts_with_vulnerable_people(src: Sources) -> ir.Table:
         .select("person_id", "value", "n_sharing", "vulnerability")
     )
     c = src["contact_events"]
+    callers = c.group_by("counterpart").aggregate(n_callers=c.staff_id.nunique())
+    points = points.join(callers, points.value == callers.counterpart).drop("counterpart")
     return c.join(points, c.counterpart == points.value).select(
         c.event_id,
         c.ts,
@@ -197,6 +227,7 @@ def _contacts_with_vulnerable_people(src: Sources) -> ir.Table:
         c.counterpart,
         points.person_id,
         points.n_sharing,
+        points.n_callers,
         points.vulnerability,
     )
 
