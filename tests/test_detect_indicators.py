@@ -516,13 +516,15 @@ def weekly_views(staff: str, person: str, prefix: str) -> list[dict[str, Any]]:
     ]
 
 
+def team_run(
+    path: Path, views: list[dict[str, Any]], **tables: list[dict[str, Any]]
+) -> dict[tuple[str, str, str], dict]:
+    """`run` with the RESPONSE-B team and the thirty W people."""
+    return run(path, staff=STAFF + TEAM, people=PEOPLE + MANY, access_events=views, **tables)
+
+
 def test_repeat_access_week_after_week(tmp_path: Path) -> None:
-    found = run(
-        tmp_path,
-        staff=STAFF + TEAM,
-        people=PEOPLE + MANY,
-        access_events=weekly_views("T0", "W1", "R"),
-    )
+    found = team_run(tmp_path, weekly_views("T0", "W1", "R"))
     f = found[("REPEAT_ACCESS_SAME_PERSON", "T0", "W1")]
     assert "in 4 weeks of 4 weeks with no tasking" in f["evidence"]["explanation"]
     assert "no one else looked without a tasking" in f["evidence"]["explanation"]
@@ -531,24 +533,14 @@ def test_repeat_access_week_after_week(tmp_path: Path) -> None:
 def test_no_repeat_when_the_whole_team_keeps_looking(tmp_path: Path) -> None:
     # A prolific missing person the whole shift checks every week: not a fixation.
     views = [v for t in range(10) for v in weekly_views(f"T{t}", "W1", f"R{t}-")]
-    found = run(tmp_path, staff=STAFF + TEAM, people=PEOPLE + MANY, access_events=views)
+    found = team_run(tmp_path, views)
     assert not [k for k in found if k[0] == "REPEAT_ACCESS_SAME_PERSON"]
 
 
 def test_crowded_looks_count_for_less(tmp_path: Path) -> None:
-    alone = run(
-        tmp_path / "a",
-        staff=STAFF + TEAM,
-        people=PEOPLE + MANY,
-        access_events=weekly_views("T0", "W1", "R"),
-    )
+    alone = team_run(tmp_path / "a", weekly_views("T0", "W1", "R"))
     others = [view(f"O{t}", "2026-03-03 10:00", person="W1", staff=f"T{t}") for t in range(1, 9)]
-    crowded = run(
-        tmp_path / "b",
-        staff=STAFF + TEAM,
-        people=PEOPLE + MANY,
-        access_events=weekly_views("T0", "W1", "R") + others,
-    )
+    crowded = team_run(tmp_path / "b", weekly_views("T0", "W1", "R") + others)
     key = ("ACCESS_NO_PURPOSE", "T0", "W1")
     assert crowded[key]["score"] < alone[key]["score"]
 
@@ -563,25 +555,19 @@ def test_a_look_after_a_new_incident_counts_less(tmp_path: Path) -> None:
     people = [*INCIDENT_PEOPLE] + [
         {"incident_id": f"N{i}", "person_id": "W1", "role": "REPORTER"} for i in range(4)
     ]
-    base = dict(
-        staff=STAFF + TEAM, people=PEOPLE + MANY, access_events=weekly_views("T0", "W1", "R")
+    quiet = team_run(tmp_path / "a", weekly_views("T0", "W1", "R"))
+    in_news = team_run(
+        tmp_path / "b", weekly_views("T0", "W1", "R"), incidents=incidents, incident_people=people
     )
-    quiet = run(tmp_path / "a", **base)
-    in_news = run(tmp_path / "b", **base, incidents=incidents, incident_people=people)
     key = ("ACCESS_NO_PURPOSE", "T0", "W1")
     assert key not in in_news or in_news[key]["score"] < quiet[key]["score"]
     assert quiet[key]["score"] > 0
 
 
 def test_returning_to_many_people_is_a_caseload_not_a_fixation(tmp_path: Path) -> None:
-    one = run(
-        tmp_path / "a",
-        staff=STAFF + TEAM,
-        people=PEOPLE + MANY,
-        access_events=weekly_views("T0", "W1", "R"),
-    )
+    one = team_run(tmp_path / "a", weekly_views("T0", "W1", "R"))
     views = [v for k in range(1, 7) for v in weekly_views("T0", f"W{k}", f"R{k}-")]
-    many = run(tmp_path / "b", staff=STAFF + TEAM, people=PEOPLE + MANY, access_events=views)
+    many = team_run(tmp_path / "b", views)
     key = ("REPEAT_ACCESS_SAME_PERSON", "T0", "W1")
     assert many[key]["score"] < one[key]["score"]
     assert "one of 6 people returned to like this" in many[key]["evidence"]["explanation"]
@@ -597,12 +583,10 @@ def test_a_colleagues_tasking_discounts_the_look(tmp_path: Path) -> None:
         *TASKING,
         {"incident_id": "I7", "staff_id": "T5", "role": "OIC", "assigned_at": "2026-03-01 08:00"},
     ]
-    base = dict(
-        staff=STAFF + TEAM, people=PEOPLE + MANY, access_events=weekly_views("T0", "W1", "R")
-    )
-    untasked = run(tmp_path / "a", **base)
-    team_tasked = run(
-        tmp_path / "b", **base, incidents=incidents, incident_people=people, incident_staff=tasking
+    views = weekly_views("T0", "W1", "R")
+    untasked = team_run(tmp_path / "a", views)
+    team_tasked = team_run(
+        tmp_path / "b", views, incidents=incidents, incident_people=people, incident_staff=tasking
     )
     key = ("ACCESS_NO_PURPOSE", "T0", "W1")
     assert team_tasked[key]["score"] < untasked[key]["score"]
