@@ -246,6 +246,23 @@ def test_contact_while_tasked_is_purpose(tmp_path: Path) -> None:
     assert ("CONTACT_VULNERABLE", "S1", "V1") not in found
 
 
+def test_late_contact_while_tasked_counts_less_than_untasked(tmp_path: Path) -> None:
+    tasked = run(
+        tmp_path / "a",
+        person_contacts=CONTACTS,
+        contact_events=[sms("C1", "2026-03-02 23:00", "+447700900001")],
+    )
+    untasked = run(
+        tmp_path / "b",
+        person_contacts=CONTACTS,
+        contact_events=[sms("C1", "2026-03-15 23:00", "+447700900001")],
+    )
+    key = ("CONTACT_INTENSITY", "S1", "V1")
+    assert tasked[key]["score"] < untasked[key]["score"]
+    assert "1 while tasked to her" in tasked[key]["evidence"]["explanation"]
+    assert "0 while tasked to her" in untasked[key]["evidence"]["explanation"]
+
+
 def test_shared_landline_counts_for_less(tmp_path: Path) -> None:
     own = run(
         tmp_path / "a",
@@ -467,9 +484,35 @@ def test_a_concern_about_service_counts_less_than_one_about_apsp(tmp_path: Path)
         partner_reports=[report(described, concern="Rude to her at the front counter.")],
     )
     key = ("PARTNER_CONCERN", "S1", None)
-    assert service[key]["score"] == pytest.approx(0.4 * apsp[key]["score"])
+    assert service[key]["score"] == pytest.approx(0.25 * apsp[key]["score"])
     assert "(describes contact" in apsp[key]["evidence"]["explanation"]
     assert "(does not describe contact" in service[key]["evidence"]["explanation"]
+
+
+def test_partner_report_with_slips_a_witness_makes(tmp_path: Path) -> None:
+    # A surname with two letters swapped, collar digits swapped, and the rank.
+    found = run(
+        tmp_path,
+        staff=NAMED_STAFF,
+        partner_reports=[report("PC Okfaor?; number something like 1910")],
+    )
+    f = found[("PARTNER_CONCERN", "S2", None)]
+    assert "surname (85% similar)" in f["evidence"]["explanation"]
+    assert "collar number fragment (3 of 4 digits, one slip)" in f["evidence"]["explanation"]
+    assert "rank" in f["evidence"]["explanation"]
+    assert not [k for k in found if k[0] == "PARTNER_CONCERN" and k[1] != "S2"]
+
+
+def test_a_clause_opening_word_is_no_name_with_a_slip(tmp_path: Path) -> None:
+    # "Hartly" one slip from Hartley would match; "Tall" opening the sentence must not
+    # match a surname one letter away ("Hall") — here, nothing else links either.
+    staff = [*NAMED_STAFF, {**NAMED_STAFF[2], "staff_id": "S4", "name": "Sam Hall"}]
+    found = run(
+        tmp_path,
+        staff=staff,
+        partner_reports=[report("Tall officer with glasses, possibly from Southtown")],
+    )
+    assert ("PARTNER_CONCERN", "S4", None) not in found
 
 
 def test_vague_partner_report_links_to_no_one(tmp_path: Path) -> None:
@@ -498,10 +541,14 @@ def test_partner_report_naming_the_person_links_to_who_looked_at_her(tmp_path: P
         tmp_path,
         staff=NAMED_STAFF,
         partner_reports=[report("an officer from Northtown", person="V1")],
-        access_events=[view("E1", "2026-03-10 11:00", staff="S2")],
+        access_events=[
+            view("E1", "2026-03-10 11:00", staff="S2"),
+            view("E2", "2026-03-01 12:00", staff="S1"),  # S1 attended her incident then
+        ],
     )
     f = found[("PARTNER_CONCERN", "S2", "V1")]
-    assert "had looked at or contacted the person at risk" in f["evidence"]["explanation"]
+    assert "had looked at or contacted the person at risk untasked" in f["evidence"]["explanation"]
+    # Her case officer's look is no link (and "Northtown" alone matches both officers).
     assert ("PARTNER_CONCERN", "S1", "V1") not in found
 
 

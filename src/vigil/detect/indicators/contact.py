@@ -142,6 +142,13 @@ class IntensityParams(ContactHours):
         description="Weight of a text or instant message in working hours (late or off-duty "
         "contact of any kind counts 1).",
     )
+    tasked_weight: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Weight of contact while tasked to her (a late call during a live case "
+        "is often the job) against contact with no tasking.",
+    )
 
 
 def contact_intensity(src: Sources, params: IntensityParams) -> ir.Table:
@@ -153,7 +160,9 @@ def contact_intensity(src: Sources, params: IntensityParams) -> ir.Table:
     units = ibis.ifelse(
         ev.night | ev.off, 1.0, ibis.ifelse(messaging, params.messaging_weight, 0.0)
     )
-    ev = ev.mutate(units=units, messaging=messaging)
+    tasked = ev.event_id.isin(src.with_purpose(ev).event_id)
+    units = units * ibis.ifelse(tasked, params.tasked_weight, 1.0)
+    ev = ev.mutate(units=units, messaging=messaging, tasked=tasked)
     ev = ev.filter(ev.units > 0)
     g = ev.group_by(["staff_id", "person_id"]).aggregate(
         first_ts=ev.ts.min(),
@@ -162,6 +171,7 @@ def contact_intensity(src: Sources, params: IntensityParams) -> ir.Table:
         n_night=ev.event_id.nunique(where=ev.night),
         n_off=ev.event_id.nunique(where=ev.off),
         n_messages=ev.event_id.nunique(where=ev.messaging),
+        n_tasked=ev.event_id.nunique(where=ev.tasked),
         n_days=ev.ts.date().nunique(),
         units=ev.units.sum(),
         n_sharing=ev.n_sharing.max(),
@@ -181,7 +191,9 @@ def contact_intensity(src: Sources, params: IntensityParams) -> ir.Table:
         + text(g.n_off)
         + " off duty, "
         + text(g.n_messages)
-        + " by text or message"
+        + " by text or message, "
+        + text(g.n_tasked)
+        + " while tasked to her"
         + _callers_note(g, params)
     )
     strength = (g.units + 1).log2() / _dilution(g, params)

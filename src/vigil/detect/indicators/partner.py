@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from vigil.detect.context import Sources
 from vigil.detect.indicators.base import Indicator
@@ -30,6 +31,12 @@ class PartnerParams(Strict):
     name_similarity: float = Field(
         default=85, ge=50, le=100, description="Similarity (0-100) at which a word matches a name."
     )
+    max_name_edits: int = Field(
+        default=1,
+        ge=0,
+        description="A word of four letters or more this many edits from a name (a letter "
+        "wrong, missing, extra, or two swapped: Wrad, Masen) also matches it.",
+    )
     given_name_points: float = Field(default=1.0, ge=0, description="Points for a first name.")
     surname_points: float = Field(default=1.5, ge=0, description="Points for a surname.")
     collar_points: float = Field(
@@ -38,11 +45,19 @@ class PartnerParams(Strict):
     min_collar_digits: int = Field(
         default=2, ge=1, description="Shortest digit fragment compared with collar numbers."
     )
+    role_points: float = Field(
+        default=0.5, ge=0, description="Points when the description names the staff's rank."
+    )
+    role_titles: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Words in a description that name each role (PS: Sergeant, Sgt).",
+    )
     station_points: float = Field(default=0.75, ge=0, description="Points for the station.")
     person_link_points: float = Field(
         default=2.0,
         ge=0,
-        description="Points when the member of staff looked at or contacted the person at risk.",
+        description="Points when the member of staff looked at or contacted the person at "
+        "risk without being tasked to her (her case officers did so legitimately).",
     )
     min_match: float = Field(
         default=1.5, gt=0, description="Fewest points to link a report to a member of staff."
@@ -75,6 +90,7 @@ class PartnerParams(Strict):
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
 _DIGITS = re.compile(r"\d+")
+_OPENER = re.compile(r"(?:^|[.;:!?]\s*)([A-Za-z][A-Za-z'\-]+)")
 
 
 @dataclass
@@ -88,13 +104,15 @@ def partner_concern(src: Sources, params: PartnerParams) -> ir.Table:
     empty = _empty_findings()
     if not reports:
         return empty
-    staff = src["staff"].select("staff_id", "name", "collar_number", "station").to_pyarrow()
+    staff = src["staff"].select("staff_id", "name", "collar_number", "station", "role")
+    staff = staff.to_pyarrow()
     staff_ids = staff["staff_id"].to_pylist()
     names = [(n or "").split() for n in staff["name"].to_pylist()]
     given = [parts[0].lower() if parts else "" for parts in names]
     surname = [parts[-1].lower() if len(parts) > 1 else "" for parts in names]
     collars = [_digits_of(c) for c in staff["collar_number"].to_pylist()]
     stations = [(s or "").lower() for s in staff["station"].to_pylist()]
+    roles = staff["role"].to_pylist()
     linked = _staff_linked_to_people(src, [r["person_id"] for r in reports if r["person_id"]])
 
     themes = _theme_pattern(params.apsp_themes)
@@ -103,7 +121,7 @@ def partner_concern(src: Sources, params: PartnerParams) -> ir.Table:
         about_apsp = themes is None or bool(themes.search(report["concern"] or ""))
         weight = 1.0 if about_apsp else params.other_concern_factor
         matches = _score_report(
-            report, staff_ids, given, surname, collars, stations, linked, params
+            report, staff_ids, given, surname, collars, stations, roles, linked, params
         )
         best = max((m.score for m in matches.values()), default=0.0)
         candidates = {
@@ -145,12 +163,14 @@ def _score_report(
     surname: list[str],
     collars: list[str],
     stations: list[str],
+    roles: list[str],
     linked: dict[str, set[str]],
     params: PartnerParams,
 ) -> dict[str, _Match]:
     text = report["officer_description"] or ""
     # Names are written with a capital; "drives a green car" is not PC Green.
     words = [w.lower() for w in _WORD.findall(text) if w[0].isupper()]
+    openers = {w.lower() for w in _OPENER.findall(text)}
     fragments = [d for d in _DIGITS.findall(text) if len(d) >= params.min_collar_digits]
     n = len(staff_ids)
     score = np.zeros(n)
@@ -163,11 +183,20 @@ def _score_report(
         if not words:
             break
         sim = process.cdist(words, names, scorer=fuzz.ratio, dtype=np.uint8).max(axis=0)
-        # A shortened name ("Dan" for Daniel, "Chris" for Christopher) counts as a match.
+        # A shortened name ("Dan" for Daniel, "Chris" for Christopher) counts as a match,
+        # and so does a longer word with a slip or two ("Wrad" for Ward).
         shortened = np.array(
             [any(len(w) >= 3 and name.startswith(w) for w in words) for name in names]
         )
-        best = np.where(shortened, np.maximum(sim, params.name_similarity), sim)
+        # A capitalised word opening a clause ("Tall officer...") is grammar, not a name:
+        # it may match a name exactly, but not with a slip.
+        long_words = [w for w in words if len(w) >= 4 and w not in openers]
+        slipped = np.zeros(len(names), dtype=bool)
+        if long_words and params.max_name_edits:
+            edits = process.cdist(long_words, names, scorer=OSA.distance, dtype=np.int32)
+            lengths = np.array([len(name) for name in names])
+            slipped = (edits.min(axis=0) <= params.max_name_edits) & (lengths >= 4)
+        best = np.where(shortened | slipped, np.maximum(sim, params.name_similarity), sim)
         hit = best >= params.name_similarity
         score[hit] += points * best[hit] / 100.0
         for j in np.flatnonzero(hit).tolist():
@@ -175,10 +204,24 @@ def _score_report(
             reasons[j].append(f"{label} ({int(best[j])}% similar)")
 
     for i, collar in enumerate(collars):
-        covered = max((len(f) for f in fragments if collar and f in collar), default=0)
-        if covered:
-            score[i] += params.collar_points * covered / len(collar)
-            reasons[i].append(f"collar number fragment ({covered} of {len(collar)} digits)")
+        if not collar:
+            continue
+        covered = max((len(f) for f in fragments if f in collar), default=0)
+        # "Something like 9276" for 2976: a digit wrong or two swapped still narrows it.
+        near = max((len(f) - 1 for f in fragments if _near(f, collar)), default=0)
+        if covered or near:
+            score[i] += params.collar_points * max(covered, near) / len(collar)
+            reasons[i].append(
+                f"collar number fragment ({covered} of {len(collar)} digits)"
+                if covered >= near
+                else f"collar number fragment ({near} of {len(collar)} digits, one slip)"
+            )
+
+    titled = _titled_roles(text, params.role_titles)
+    for i, role in enumerate(roles):
+        if role in titled:
+            score[i] += params.role_points
+            reasons[i].append("rank")
 
     lowered = text.lower()
     for station in set(stations):
@@ -192,11 +235,29 @@ def _score_report(
         for i, staff_id in enumerate(staff_ids):
             if staff_id in linked.get(person, ()):
                 score[i] += params.person_link_points
-                reasons[i].append("had looked at or contacted the person at risk")
+                reasons[i].append("had looked at or contacted the person at risk untasked")
 
     return {
         staff_ids[j]: _Match(float(score[j]), reasons[j])
         for j in np.flatnonzero(score > 0).tolist()
+    }
+
+
+def _near(fragment: str, collar: str) -> bool:
+    """Whether a fragment of three digits or more is one slip (a digit wrong, or two
+    swapped) from a run of the collar's digits of the same length."""
+    n = len(fragment)
+    if n < 3 or n > len(collar):
+        return False
+    return any(OSA.distance(fragment, collar[j : j + n]) <= 1 for j in range(len(collar) - n + 1))
+
+
+def _titled_roles(text: str, titles: dict[str, list[str]]) -> set[str]:
+    """The roles whose titles appear as whole words in `text` ("PC" not inside "PCSO")."""
+    return {
+        role
+        for role, words in titles.items()
+        if any(re.search(rf"\b{re.escape(w)}\b", text, re.IGNORECASE) for w in words)
     }
 
 
@@ -210,16 +271,18 @@ def _theme_pattern(themes: list[str]) -> re.Pattern[str] | None:
 
 def _staff_linked_to_people(src: Sources, people: list[str]) -> dict[str, set[str]]:
     """For each person named in a report: staff who accessed their record or contacted
-    one of their contact points (at any time the run can see)."""
+    one of their contact points while not tasked to her (at any time the run can see).
+    Her case officers' work is no link: in a large force dozens of them have it."""
     if not people:
         return {}
     wanted = sorted(set(people))
     access = src.person_access
-    accessed = access.filter(access.person_id.isin(wanted)).select("person_id", "staff_id")
+    accessed = access.filter(access.person_id.isin(wanted)).select("person_id", "staff_id", "ts")
     pc = src["person_contacts"].filter(src["person_contacts"].person_id.isin(wanted))
     c = src["contact_events"]
-    contacted = c.join(pc, c.counterpart == pc.value).select(pc.person_id, c.staff_id)
-    pairs = accessed.union(contacted).distinct().to_pyarrow().to_pylist()
+    contacted = c.join(pc, c.counterpart == pc.value).select(pc.person_id, c.staff_id, c.ts)
+    untasked = src.without_purpose(accessed.union(contacted))
+    pairs = untasked.select("person_id", "staff_id").distinct().to_pyarrow().to_pylist()
     linked: dict[str, set[str]] = {}
     for pair in pairs:
         linked.setdefault(pair["person_id"], set()).add(pair["staff_id"])
