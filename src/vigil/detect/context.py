@@ -376,5 +376,5 @@ class Sources:
             ),
         )
         f = findings.join(stats, "staff_id")
-        f = f.mutate(strength=f.strength - f.baseline, peer_baseline=f.baseline)
+        f = f.mutate(strength=(f.strength - f.baseline).round(9), peer_baseline=f.baseline)
         return f.filter(f.strength > 0).drop("baseline")

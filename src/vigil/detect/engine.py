@@ -28,6 +28,9 @@ from vigil.ingest.lake import Lake
 
 Progress = Callable[[str], None]
 
+#: Decimal places a finding's strength is rounded to before it is compared or scored.
+STRENGTH_DIGITS = 9
+
 
 @dataclass
 class DetectionResult:
@@ -126,6 +129,9 @@ def _run(
         entry = catalogue.indicators[indicator_id]
         _say(progress, f"indicator {indicator_id}")
         found = INDICATORS[indicator_id].find(src, entry.params).select(*FINDING_COLUMNS)
+        # Parallel sums differ in the last bits from run to run; rounded, a finding at a
+        # threshold is kept or dropped the same way every time.
+        found = found.mutate(strength=found.strength.round(STRENGTH_DIGITS))
         if entry.peer_baseline:
             found = src.peer_baseline(found, catalogue.scoring.peer_spread_floor)
         else:
