@@ -46,6 +46,23 @@ def test_snapshot_commits_carries_over_and_rolls_back(tmp_path: Path) -> None:
     assert [p.name for p in (lake.root / "snapshots").iterdir()] == [current.name]
 
 
+def test_a_lake_opened_by_a_relative_path_keeps_its_current_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `vigil demo` works under ./vigil-data: the snapshot just committed must survive the
+    # clean-up of older ones, which compares it with the resolved `current` link.
+    monkeypatch.chdir(tmp_path)
+    lake = Lake.open_or_create(Path("vigil-data") / "lake")
+    for _ in range(2):
+        with lake.new_snapshot() as snap:
+            pq.write_table(
+                contract.table("staff").empty(), snap.table_dir("staff") / "part-0.parquet"
+            )
+        current = lake.current
+        assert current is not None and current.is_dir()
+        assert lake.tables() == ["staff"]
+
+
 def test_link_from_previous_needs_a_previous_table(tmp_path: Path) -> None:
     lake = Lake.open_or_create(tmp_path / "lake")
     with pytest.raises(LakeError), lake.new_snapshot() as snap:

@@ -26,7 +26,7 @@ def top_staff(
     wanted = {r["staff_id"] for r in risk}
     by_staff: dict[str, list[dict[str, Any]]] = {}
     for f in result.findings.filter(
-        pc.is_in(result.findings["staff_id"], pa.array(sorted(wanted)))
+        pc.is_in(result.findings["staff_id"], pa.array(sorted(wanted), pa.string()))
     ).to_pylist():
         f["explanation"] = json.loads(f["evidence"])["explanation"]
         by_staff.setdefault(f["staff_id"], []).append(f)

@@ -41,7 +41,8 @@ class LakeError(Exception):
 
 class Lake:
     def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root)
+        # Absolute, so paths built from the root compare equal to the resolved `current`.
+        self.root = Path(root).absolute()
         if not self.is_lake(self.root):
             raise LakeError(f"{self.root} is not a Vigil lake (no {MARKER}); run `vigil ingest`")
 
@@ -122,7 +123,7 @@ class Lake:
     def _remove_old_snapshots(self) -> None:
         keep = self.current
         for path in (self.root / "snapshots").iterdir():
-            if path != keep:
+            if keep is None or path.resolve() != keep:
                 shutil.rmtree(path, ignore_errors=True)
 
 
