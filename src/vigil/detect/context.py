@@ -16,7 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from vigil import contract
-from vigil.detect.settings import PurposeSettings
+from vigil.detect.settings import STRENGTH_DIGITS, PurposeSettings
 from vigil.ingest.lake import Lake
 
 #: Stands in for "still open" when an interval has no end.
@@ -376,5 +376,7 @@ class Sources:
             ),
         )
         f = findings.join(stats, "staff_id")
-        f = f.mutate(strength=(f.strength - f.baseline).round(9), peer_baseline=f.baseline)
+        f = f.mutate(
+            strength=(f.strength - f.baseline).round(STRENGTH_DIGITS), peer_baseline=f.baseline
+        )
         return f.filter(f.strength > 0).drop("baseline")

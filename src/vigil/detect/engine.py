@@ -23,13 +23,11 @@ from vigil.detect.catalogue import Catalogue, load_catalogue
 from vigil.detect.context import Sources, cut_as_of, load_tables
 from vigil.detect.indicators import FINDING_COLUMNS, INDICATORS
 from vigil.detect.scoring import decayed_scores, staff_risk
+from vigil.detect.settings import STRENGTH_DIGITS
 from vigil.detect.suppressions import Suppression, apply_suppressions, unsuppressed
 from vigil.ingest.lake import Lake
 
 Progress = Callable[[str], None]
-
-#: Decimal places a finding's strength is rounded to before it is compared or scored.
-STRENGTH_DIGITS = 9
 
 
 @dataclass
@@ -129,8 +127,6 @@ def _run(
         entry = catalogue.indicators[indicator_id]
         _say(progress, f"indicator {indicator_id}")
         found = INDICATORS[indicator_id].find(src, entry.params).select(*FINDING_COLUMNS)
-        # Parallel sums differ in the last bits from run to run; rounded, a finding at a
-        # threshold is kept or dropped the same way every time.
         found = found.mutate(strength=found.strength.round(STRENGTH_DIGITS))
         if entry.peer_baseline:
             found = src.peer_baseline(found, catalogue.scoring.peer_spread_floor)

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+#: Decimal places a finding's strength is rounded to before it is compared or scored:
+#: parallel sums differ in the last bits from run to run, and a finding at a threshold
+#: must be kept or dropped the same way every time.
+STRENGTH_DIGITS = 9
+
 
 class Strict(BaseModel):
     """A catalogue section: unknown fields are errors, values are immutable."""

@@ -20,7 +20,7 @@ from vigil.detect.indicators.base import (
     plural,
     text,
 )
-from vigil.detect.settings import Strict
+from vigil.detect.settings import STRENGTH_DIGITS, Strict
 
 
 class NoPurposeParams(Strict):
@@ -113,7 +113,8 @@ def repeat_access_same_person(src: Sources, params: RepeatParams) -> ir.Table:
     colleague_weeks = (g.tw - g.n_weeks) / colleagues
     excess = g.n_weeks - params.peer_factor * colleague_weeks
     mean_rarity = g.weighted_days / g.n_days
-    g = g.mutate(colleague_weeks=colleague_weeks, excess=(excess * mean_rarity).round(9))
+    excess = (excess * mean_rarity).round(STRENGTH_DIGITS)
+    g = g.mutate(colleague_weeks=colleague_weeks, excess=excess)
     g = g.filter(g.excess >= 1)
     # Fixation is on one or two people; returning week after week to many people's
     # records is the shape of a caseload the tasking data does not show.

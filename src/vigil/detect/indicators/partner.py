@@ -80,7 +80,7 @@ class PartnerParams(Strict):
         "relationship, attention to her outside the job.",
     )
     other_concern_factor: float = Field(
-        default=0.4,
+        default=0.25,
         ge=0,
         le=1,
         description="How much a concern with none of the themes counts (a complaint about "
