@@ -303,7 +303,7 @@ def test_a_number_the_whole_force_calls_counts_less(tmp_path: Path) -> None:
     crowded = run(tmp_path / "b", **base, contact_events=night + callers)
     key = ("CONTACT_INTENSITY", "S2", "V1")
     assert crowded[key]["score"] < alone[key]["score"]
-    assert "11 staff contact this number untasked" in crowded[key]["evidence"]["explanation"]
+    assert "11 staff contact this number" in crowded[key]["evidence"]["explanation"]
     assert "staff contact this number" not in alone[key]["evidence"]["explanation"]
 
 

@@ -30,9 +30,9 @@ class ContactHours(Strict):
     case_callers: int = Field(
         default=3,
         ge=1,
-        description="Staff who may contact a woman's own number without a tasking for her "
-        "(a colleague covering, a follow-up). A number n > this many staff contact untasked "
-        "counts 1/sqrt(n / case_callers): it is an agency line, not a woman's phone.",
+        description="Staff who contact a victim's own number in the course of her case. A "
+        "number contacted by n more staff than this counts 1/sqrt(n / case_callers): "
+        "a number the whole force calls is an agency line, not a woman's phone.",
     )
 
 
@@ -210,7 +210,7 @@ def _dilution(g: ir.Table, params: ContactHours) -> ir.FloatingValue:
 def _callers_note(g: ir.Table, params: ContactHours) -> ir.StringValue:
     return ibis.ifelse(
         g.n_callers > params.case_callers,
-        ibis.literal("; ") + text(g.n_callers) + " staff contact this number untasked",
+        ibis.literal("; ") + text(g.n_callers) + " staff contact this number",
         "",
     )
 
@@ -218,8 +218,7 @@ def _callers_note(g: ir.Table, params: ContactHours) -> ir.StringValue:
 def _contacts_with_vulnerable_people(src: Sources) -> ir.Table:
     """Contact events whose counterpart is a contact point of a vulnerable person, one row
     per (event, person); `n_sharing` is how many people share the contact point,
-    `n_callers` how many staff contacted it without a tasking for anyone behind it (in
-    the run's window)."""
+    `n_callers` how many staff contacted it (in the run's window)."""
     pc = src["person_contacts"]
     sharing = pc.group_by("value").aggregate(n_sharing=pc.person_id.nunique())
     v = src.vulnerable_people
@@ -229,15 +228,8 @@ def _contacts_with_vulnerable_people(src: Sources) -> ir.Table:
         .select("person_id", "value", "n_sharing", "vulnerability")
     )
     c = src["contact_events"]
-    # Callers without a tasking for anyone behind the number: her case officers calling
-    # her phone are her case; twenty untasked staff calling one number are an agency line.
-    calls = c.join(pc, c.counterpart == pc.value).select(
-        c.event_id, c.staff_id, c.ts, c.counterpart, pc.person_id
-    )
-    untasked = calls.filter(~calls.event_id.isin(src.with_purpose(calls).event_id))
-    callers = untasked.group_by("counterpart").aggregate(n_callers=untasked.staff_id.nunique())
-    points = points.left_join(callers, points.value == callers.counterpart).drop("counterpart")
-    points = points.mutate(n_callers=points.n_callers.fill_null(1))
+    callers = c.group_by("counterpart").aggregate(n_callers=c.staff_id.nunique())
+    points = points.join(callers, points.value == callers.counterpart).drop("counterpart")
     return c.join(points, c.counterpart == points.value).select(
         c.event_id,
         c.ts,
