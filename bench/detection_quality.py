@@ -310,6 +310,25 @@ def load_force(size: int, seed: int, days_: int, workdir: Path) -> tuple[Lake, P
     return Lake(lake_dir), extract, t1 - t0, t2 - t1
 
 
+def abusers_in(truth: list[dict]) -> dict[str, tuple[str, datetime]]:
+    """staff_id -> (scenario, earliest truth.start) for each abuser."""
+    abusers: dict[str, tuple[str, datetime]] = {}
+    for row in truth:
+        s, st = row["staff_id"], as_utc(row["start"])
+        if s not in abusers or st < abusers[s][1]:
+            abusers[s] = (row["scenario"], st)
+    return abusers
+
+
+def read_hard_negatives(extract: Path) -> list[tuple[str, str]] | None:
+    """(staff_id, kind) from the simulator's `_sim/hard_negatives.csv`; None without it."""
+    hn_file = extract / "_sim" / "hard_negatives.csv"
+    if not hn_file.is_file():
+        return None
+    hn = pacsv.read_csv(hn_file)
+    return sorted(set(zip(hn["staff_id"].to_pylist(), hn["kind"].to_pylist(), strict=True)))
+
+
 def partner_tips(lake: Lake, extract: Path, truth: list[dict]) -> dict[str, datetime]:
     """PARTNER_TIP abuser -> when the first partner report describing them arrived."""
     tipped = {r["staff_id"] for r in truth if r["scenario"] == "PARTNER_TIP"}
@@ -349,19 +368,9 @@ def run_force(size: int, seed: int, args: argparse.Namespace, workdir: Path) -> 
     end = as_utc(last_ts)
 
     truth = lake.read("truth").to_pylist()
-    abusers: dict[str, tuple[str, datetime]] = {}
-    for row in truth:
-        s, st = row["staff_id"], as_utc(row["start"])
-        if s not in abusers or st < abusers[s][1]:
-            abusers[s] = (row["scenario"], st)
+    abusers = abusers_in(truth)
     tip_received = partner_tips(lake, extract, truth)
-    hn_file = extract / "_sim" / "hard_negatives.csv"
-    hard_negatives = None
-    if hn_file.is_file():
-        hn = pacsv.read_csv(hn_file)
-        hard_negatives = sorted(
-            set(zip(hn["staff_id"].to_pylist(), hn["kind"].to_pylist(), strict=True))
-        )
+    hard_negatives = read_hard_negatives(extract)
 
     force = Force(
         size=size,
@@ -451,21 +460,30 @@ def pooled(qs: Iterable[Quality], forces: list[Force]) -> Quality:
     )
 
 
-def quality_table(forces: list[Force], title: str) -> Table:
+def detector_table(title: str, columns: Iterable[str]) -> Table:
+    """A table whose first column names the detector and whose others are figures."""
     table = Table(title=title, title_justify="left")
-    for col in (
-        "detector",
-        "seed",
-        "staff",
-        "abusers",
-        "AP",
-        "recall@1%",
-        "alerted",
-        "alert precision",
-        "alert recall",
-        "alerts /1k staff /month",
-    ):
+    for col in columns:
         table.add_column(col, justify="left" if col == "detector" else "right")
+    return table
+
+
+def quality_table(forces: list[Force], title: str) -> Table:
+    table = detector_table(
+        title,
+        (
+            "detector",
+            "seed",
+            "staff",
+            "abusers",
+            "AP",
+            "recall@1%",
+            "alerted",
+            "alert precision",
+            "alert recall",
+            "alerts /1k staff /month",
+        ),
+    )
     for m, method in enumerate(r.method for r in forces[0].runs):
         qs = []
         for f in forces:
@@ -551,20 +569,21 @@ def summary(values: list[float]) -> str:
 
 
 def delay_table(forces: list[Force], title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for col in (
-        "detector",
-        "abusers",
-        "alerted ≥ start",
-        "never",
-        "days: median / max",
-        "mean",
-        "PARTNER_TIP alerted ≤ 1 day after the tip",
-        "ever alerted /1k staff /month",
-        "as-of runs",
-        "as-of wall s",
-    ):
-        table.add_column(col, justify="left" if col == "detector" else "right")
+    table = detector_table(
+        title,
+        (
+            "detector",
+            "abusers",
+            "alerted ≥ start",
+            "never",
+            "days: median / max",
+            "mean",
+            "PARTNER_TIP alerted ≤ 1 day after the tip",
+            "ever alerted /1k staff /month",
+            "as-of runs",
+            "as-of wall s",
+        ),
+    )
     staff_months = sum(f.n_staff / 1000 * f.months for f in forces)
     for m, method in enumerate(r.method for r in forces[0].runs):
         found: list[float] = []

@@ -22,8 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pyarrow.csv as pacsv
-from detection_quality import as_utc, average_precision, quiet_worker  # bench/ is on sys.path
+from detection_quality import abusers_in, average_precision, quiet_worker, read_hard_negatives
 
 from vigil.detect.engine import DetectionResult, run_on_lake
 from vigil.ingest.lake import Lake
@@ -51,19 +50,9 @@ def _midnight(t: datetime) -> datetime:
 def explain(lake_root: str, probe_days: list[int], innocents: int) -> str:
     lake = Lake(Path(lake_root))
     lines = [f"== {lake_root}"]
-    truth = lake.read("truth").to_pylist()
-    abusers: dict[str, tuple[str, datetime, set[str]]] = {}
-    for row in truth:
-        s, st = row["staff_id"], as_utc(row["start"])
-        kind, start, people = abusers.get(s, (row["scenario"], st, set()))
-        people.add(row["person_id"])
-        abusers[s] = (kind, min(start, st), people)
+    abusers = abusers_in(lake.read("truth").to_pylist())
     extract = Path(lake_root.replace("/lake-", "/extract-"))
-    hard: dict[str, str] = {}
-    hn_file = extract / "_sim" / "hard_negatives.csv"
-    if hn_file.is_file():
-        hn = pacsv.read_csv(hn_file).to_pylist()
-        hard = {r["staff_id"]: r["kind"] for r in hn}
+    hard = dict(read_hard_negatives(extract) or [])
 
     t0 = time.perf_counter()
     full = run_on_lake(lake)
@@ -76,7 +65,7 @@ def explain(lake_root: str, probe_days: list[int], innocents: int) -> str:
     true_alerts = sum(1 for s in abusers if risk.get(s, {}).get("alerted"))
     lines.append(f"AP {ap:.3f}; alerted {n_alerted} ({true_alerts}/{len(abusers)} abusers)")
     by_rank = sorted(abusers.items(), key=lambda a: risk.get(a[0], {}).get("rank", 10**6))
-    for s, (kind, start, _) in by_rank:
+    for s, (kind, start) in by_rank:
         r = risk.get(s)
         mine = findings.get(s, [])
         lines.append(
@@ -100,7 +89,7 @@ def explain(lake_root: str, probe_days: list[int], innocents: int) -> str:
 
     if probe_days:
         times: dict[datetime, list[str]] = defaultdict(list)
-        for s, (_, start, _) in abusers.items():
+        for s, (_, start) in abusers.items():
             for d in probe_days:
                 times[_midnight(start) + timedelta(days=d)].append(s)
         seen: dict[str, dict[int, str]] = defaultdict(dict)
@@ -117,7 +106,7 @@ def explain(lake_root: str, probe_days: list[int], innocents: int) -> str:
                     f"| {_describe(mine, 4)}"
                 )
         lines.append("  probes:")
-        for s, (kind, _, _) in sorted(abusers.items(), key=lambda a: a[1][0]):
+        for s, (kind, _) in sorted(abusers.items(), key=lambda a: a[1][0]):
             for d in probe_days:
                 lines.append(f"    {kind:22} {s} {seen[s][d]}")
     return "\n".join(lines)

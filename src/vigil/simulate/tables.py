@@ -184,9 +184,10 @@ def reference_tables(w: World) -> dict[str, pa.Table]:
         }
     )
     pr = sorted(w.partner_reports)
+    report_ids = [f"PR-{i + 1:05d}" for i in range(len(pr))]
     out["partner_reports"] = pa.table(
         {
-            "report_id": _str([f"PR-{i + 1:05d}" for i in range(len(pr))]),
+            "report_id": _str(report_ids),
             "received_at": ts_array(np.array([r[0] for r in pr], dtype=np.int64)),
             "organisation": _str([r[1] for r in pr]),
             "officer_description": _str([r[2] for r in pr]),
@@ -209,10 +210,10 @@ def reference_tables(w: World) -> dict[str, pa.Table]:
         }
     )
     out = {k: contract.conform(k, v) for k, v in out.items()}
-    described = [(i, r[5]) for i, r in enumerate(pr) if r[5] >= 0]
+    described = [(rid, r[5]) for rid, r in zip(report_ids, pr, strict=True) if r[5] >= 0]
     out["partner_report_staff"] = pa.table(
         {
-            "report_id": _str([f"PR-{i + 1:05d}" for i, _ in described]),
+            "report_id": _str([rid for rid, _ in described]),
             "staff_id": _str([f.staff_id[s] for _, s in described]),
         },
         schema=PARTNER_REPORT_STAFF_SCHEMA,

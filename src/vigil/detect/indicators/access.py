@@ -116,8 +116,8 @@ def repeat_access_same_person(src: Sources, params: RepeatParams) -> ir.Table:
     excess = (excess * mean_rarity).round(STRENGTH_DIGITS)
     g = g.mutate(colleague_weeks=colleague_weeks, excess=excess)
     g = g.filter(g.excess >= 1)
-    # Fixation is on one or two people; returning week after week to many people's
-    # records is the shape of a caseload the tasking data does not show.
+    # Returning week after week to more than FIXATION_PEOPLE people's records is the
+    # shape of a caseload the tasking data does not show.
     g = g.mutate(n_people=g.person_id.count().over(group_by="staff_id"))
     explanation = (
         ibis.literal("returned to the record of a vulnerable person (")
