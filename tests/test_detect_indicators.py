@@ -376,6 +376,33 @@ def test_after_involvement_not_when_a_new_incident_gives_purpose(tmp_path: Path)
     assert not found
 
 
+def _case_file_update(event_id: str, when: str, reason: str | None = None) -> dict[str, Any]:
+    update = {**view(event_id, when, person="I1", subject_type="INCIDENT"), "action": "UPDATE"}
+    return {**update, "system": "CASE_FILE", "reason": reason}
+
+
+def test_an_update_to_her_case_explains_the_looks_around_it(tmp_path: Path) -> None:
+    # Weeks after handing the case on, S1 reads V1's record and updates the case file
+    # of I1 (court preparation): work on her case, on the record.
+    looks = [view("E1", "2026-03-10 11:00"), view("E2", "2026-03-24 11:00")]
+    updates = [
+        _case_file_update("U1", "2026-03-10 11:20"),
+        _case_file_update("U2", "2026-03-24 13:30"),
+    ]
+    found = run(tmp_path, access_events=looks + updates)
+    assert not [k for k in found if k[2] == "V1"]
+
+
+def test_a_typed_reason_or_an_update_hours_away_explains_nothing(tmp_path: Path) -> None:
+    looks = [
+        {**view("E1", "2026-03-10 11:00"), "reason": "I1"},
+        {**view("E2", "2026-03-24 11:00"), "reason": "I1"},
+    ]
+    later = [_case_file_update("U1", "2026-03-24 18:00")]  # beyond case_work_hours
+    found = run(tmp_path, access_events=looks + later)
+    assert found[("ACCESS_AFTER_INVOLVEMENT", "S1", "V1")]["evidence"]["n_events"] == 2
+
+
 # -- VULNERABLE_TRAWL --------------------------------------------------------------------
 
 TEAM = [
@@ -574,7 +601,7 @@ def test_repeat_access_week_after_week(tmp_path: Path) -> None:
     found = team_run(tmp_path, weekly_views("T0", "W1", "R"))
     f = found[("REPEAT_ACCESS_SAME_PERSON", "T0", "W1")]
     assert "in 4 weeks of 4 weeks with no tasking" in f["evidence"]["explanation"]
-    assert "no one else looked without a tasking" in f["evidence"]["explanation"]
+    assert "no one else looked at her without a tasking as often" in f["evidence"]["explanation"]
 
 
 def test_no_repeat_when_the_whole_team_keeps_looking(tmp_path: Path) -> None:
@@ -590,6 +617,26 @@ def test_crowded_looks_count_for_less(tmp_path: Path) -> None:
     crowded = team_run(tmp_path / "b", weekly_views("T0", "W1", "R") + others)
     key = ("ACCESS_NO_PURPOSE", "T0", "W1")
     assert crowded[key]["score"] < alone[key]["score"]
+
+
+def test_one_who_comes_back_day_after_day_is_not_hidden_by_those_who_looked_once(
+    tmp_path: Path,
+) -> None:
+    # T0 looks at W1 on three days each week; eight colleagues each look at her once.
+    daily = [
+        view(f"R{i}-{k}", f"{d[:-2]}{int(d[-2:]) + k:02d} 11:00", person="W1", staff="T0")
+        for i, d in enumerate(WEEKS)
+        for k in range(3)
+    ]
+    others = [view(f"O{t}", "2026-03-03 10:00", person="W1", staff=f"T{t}") for t in range(1, 9)]
+    alone = team_run(tmp_path / "a", daily)
+    crowded = team_run(tmp_path / "b", daily + others)
+    key = ("ACCESS_NO_PURPOSE", "T0", "W1")
+    assert crowded[key]["score"] == pytest.approx(alone[key]["score"])
+    assert (
+        "no one else looked at her without a tasking as often"
+        in (crowded[key]["evidence"]["explanation"])
+    )
 
 
 def test_a_look_after_a_new_incident_counts_less(tmp_path: Path) -> None:
@@ -718,3 +765,23 @@ def test_no_profile_skew_when_peers_look_at_the_same_profile(tmp_path: Path) -> 
     ]
     found = run(tmp_path, staff=STAFF + TEAM, people=PEOPLE + PROFILE_PEOPLE, access_events=views)
     assert not [k for k in found if k[0] == "TARGET_PROFILE_SKEW"]
+
+
+def test_memory_limit_setting_reaches_the_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ibis
+
+    limits: list[str] = []
+    connect = ibis.duckdb.connect
+
+    def spy(**kwargs: Any) -> Any:
+        con = connect(**kwargs)
+        limits.append(con.raw_sql("select current_setting('memory_limit')").fetchone()[0])
+        return con
+
+    monkeypatch.setattr(ibis.duckdb, "connect", spy)
+    monkeypatch.setenv("VIGIL_DETECT_MEMORY_LIMIT", "1GB")
+    found = run(tmp_path, access_events=[view("E1", "2026-03-10 11:00")])
+    assert ("ACCESS_AFTER_INVOLVEMENT", "S1", "V1") in found
+    assert limits == ["953.6 MiB"]  # DuckDB's 1GB is 10^9 bytes

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     #: everyone new pseudonyms.
     pseudonym_key: SecretStr | None = None
 
+    #: Most memory one detection run's engine may use before it spills to disk (DuckDB
+    #: syntax, e.g. "8GB"). Default: DuckDB's own, 80% of the machine's memory; set it
+    #: when runs share a machine.
+    detect_memory_limit: str | None = None
+
     #: Retention review period in days per category, over the defaults of
     #: `vigil.intel.retention` (e.g. `{"ALERT_NO_FURTHER_ACTION": 730}`).
     retention_review_days: dict[str, int] = Field(default_factory=dict)

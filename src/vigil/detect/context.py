@@ -206,10 +206,12 @@ class Sources:
         A look soon after an incident involving the person was opened (`in_news`: within
         `news_window_days`) is what briefings, handovers and local news produce; it counts
         `news_weight` / sqrt(crowd), where `crowd` is the number of staff who looked at the
-        person without a tasking that week (the member of staff included): a victim in
-        the news is looked at by dozens, and one more look says little. A look when nothing
-        new was on her record counts 1/sqrt(number of staff making such looks that week):
-        a look at a woman no one else had reason to look at counts in full.
+        person without a tasking that week on at least as many days as this member of staff
+        (the member of staff included): a victim in the news is looked at once by dozens,
+        and one more look says little, but the one officer who comes back to her day after
+        day is not hidden by the dozens who looked once. A look when nothing new was on
+        her record counts 1/sqrt(the same count over such looks): a look at a woman no one
+        else had reason to look at counts in full.
         Columns: those of `vulnerable_access`, team_id, team_tasked, week, crowd, rarity."""
         ev = self.without_purpose(self.vulnerable_access)
         teams = self["staff"].select("staff_id", "team_id")
@@ -228,13 +230,12 @@ class Sources:
         )
         ev = ev.mutate(week=ev.ts.truncate("W"))
         ev = self._mark_news(ev)
-        crowd = ev.group_by(["person_id", "week"]).aggregate(crowd=ev.staff_id.nunique())
+        keys = ["staff_id", "person_id", "week"]
+        crowd = _crowd_as_persistent(ev, keys, "crowd")
         stale = ev.filter(~ev.in_news)
-        stale_crowd = stale.group_by(["person_id", "week"]).aggregate(
-            stale_crowd=stale.staff_id.nunique()
-        )
-        ev = ev.join(crowd, ["person_id", "week"]).left_join(stale_crowd, ["person_id", "week"])
-        ev = ev.drop("person_id_right", "week_right")
+        stale_crowd = _crowd_as_persistent(stale, keys, "stale_crowd")
+        ev = ev.join(crowd, keys).left_join(stale_crowd, keys)
+        ev = ev.drop("staff_id_right", "person_id_right", "week_right")
         team_weight = ibis.ifelse(ev.team_tasked, self.purpose.team_purpose_weight, 1.0)
         news_rarity = self.purpose.news_weight / ev.crowd.cast("float64").sqrt()
         stale_rarity = 1.0 / ev.stale_crowd.fill_null(1).cast("float64").sqrt()
@@ -261,30 +262,53 @@ class Sources:
             .union(events.anti_join(news, fresh).mutate(in_news=False))
         )
 
-    def without_purpose(self, events: ir.Table) -> ir.Table:
-        """Events (staff_id, person_id, ts) at a time the staff had no purpose for the person."""
-        p = self.purpose_intervals
-        return events.anti_join(
-            p,
-            [
-                events.staff_id == p.staff_id,
-                events.person_id == p.person_id,
-                events.ts >= p.purpose_from,
-                events.ts <= p.purpose_to,
-            ],
+    @cached_property
+    def case_work(self) -> ir.Table:
+        """Updates each member of staff made to a person's record or to an incident
+        involving her: work on her case, on the record. Columns: staff_id, person_id, ts."""
+        a = self["access_events"]
+        updates = a.filter(a.action == "UPDATE")
+        direct = updates.filter(updates.subject_type == "PERSON").select(
+            "staff_id", "ts", person_id=updates.subject_id
         )
+        on_incident = updates.filter(updates.subject_type == "INCIDENT")
+        ip = self["incident_people"].select("incident_id", "person_id").distinct()
+        through_incident = on_incident.join(ip, on_incident.subject_id == ip.incident_id).select(
+            "staff_id", "ts", "person_id"
+        )
+        return self._shared("case_work", direct.union(through_incident))
+
+    def _tasked(self, events: ir.Table) -> list[ir.BooleanValue]:
+        p = self.purpose_intervals
+        return [
+            events.staff_id == p.staff_id,
+            events.person_id == p.person_id,
+            events.ts >= p.purpose_from,
+            events.ts <= p.purpose_to,
+        ]
+
+    def _near_case_work(self, events: ir.Table) -> list[ir.BooleanValue]:
+        w = self.case_work
+        near = ibis.interval(minutes=int(self.purpose.case_work_hours * 60))
+        return [
+            events.staff_id == w.staff_id,
+            events.person_id == w.person_id,
+            w.ts >= events.ts - near,
+            w.ts <= events.ts + near,
+        ]
+
+    def without_purpose(self, events: ir.Table) -> ir.Table:
+        """Events (staff_id, person_id, ts) at a time the staff had no purpose for the
+        person: not tasked to her (see `purpose_intervals`), and no update to her record or
+        her incidents within `case_work_hours` (see `case_work`)."""
+        untasked = events.anti_join(self.purpose_intervals, self._tasked(events))
+        return untasked.anti_join(self.case_work, self._near_case_work(untasked))
 
     def with_purpose(self, events: ir.Table) -> ir.Table:
-        p = self.purpose_intervals
-        return events.semi_join(
-            p,
-            [
-                events.staff_id == p.staff_id,
-                events.person_id == p.person_id,
-                events.ts >= p.purpose_from,
-                events.ts <= p.purpose_to,
-            ],
-        )
+        """The events `without_purpose` leaves out."""
+        tasked = events.semi_join(self.purpose_intervals, self._tasked(events))
+        working = events.semi_join(self.case_work, self._near_case_work(events))
+        return tasked.union(working)
 
     @cached_property
     def on_duty_intervals(self) -> ir.Table:
@@ -380,3 +404,15 @@ class Sources:
             strength=(f.strength - f.baseline).round(STRENGTH_DIGITS), peer_baseline=f.baseline
         )
         return f.filter(f.strength > 0).drop("baseline")
+
+
+def _crowd_as_persistent(events: ir.Table, keys: list[str], name: str) -> ir.Table:
+    """Per (staff_id, person_id, week) of `events`: how many staff looked at the person
+    that week on at least as many days as this member of staff (themselves included)."""
+    staff, person, week = keys
+    days = events.group_by(keys).aggregate(days=events.ts.date().nunique())
+    week_of_person = [days[person], days[week]]
+    # rank() counts those who looked on more days; the ties are those on as many.
+    more = ibis.rank().over(group_by=week_of_person, order_by=ibis.desc(days.days))
+    same = days[staff].count().over(group_by=[*week_of_person, days.days])
+    return days.select(*keys, **{name: more + same})

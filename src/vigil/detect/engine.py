@@ -19,6 +19,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from vigil import contract
+from vigil.config import get_settings
 from vigil.detect.catalogue import Catalogue, load_catalogue
 from vigil.detect.context import Sources, cut_as_of, load_tables
 from vigil.detect.indicators import FINDING_COLUMNS, INDICATORS
@@ -99,7 +100,12 @@ def run_on_lake(
     # Spill to disk rather than exhaust memory on a large force; insertion order is
     # irrelevant to every indicator and costs memory to keep.
     with tempfile.TemporaryDirectory(prefix="vigil-spill-") as spill:
-        con = ibis.duckdb.connect(temp_directory=spill, preserve_insertion_order=False)
+        limit = get_settings().detect_memory_limit
+        con = ibis.duckdb.connect(
+            temp_directory=spill,
+            preserve_insertion_order=False,
+            **({"memory_limit": limit} if limit else {}),
+        )
         try:
             return _run(con, lake, as_of, catalogue, suppressions or [], progress)
         finally:

@@ -24,6 +24,7 @@ class PurposeSettings(Strict):
     team_purpose_weight: float = Field(ge=0, le=1)
     news_window_days: float = Field(ge=0)
     news_weight: float = Field(ge=0, le=1)
+    case_work_hours: float = Field(ge=0)
 
 
 class ScoringSettings(Strict):

@@ -82,7 +82,7 @@ def pair_summary(events: ir.Table) -> ir.Table:
     """Per (staff_id, person_id) summary of access events that carry `rarity` and `crowd`
     (see `Sources.unexplained_access`): first_ts, last_ts, n_events, n_days, n_weeks,
     weighted_days (each day counts its rarest look: a day spent looking at a person no one
-    else looked at counts 1), mean_others (other staff looking that week, on average),
+    else looked at counts 1), mean_others (other staff looking as often that week, on average),
     event_ids, vulnerability."""
     keys = ["staff_id", "person_id"]
     day = events.ts.date()
@@ -102,12 +102,12 @@ def pair_summary(events: ir.Table) -> ir.Table:
 
 
 def others_note(mean_others: ir.FloatingValue) -> ir.StringValue:
-    """How crowded the looks were: '; on average 2.5 other staff looked without tasking
-    the same week'."""
+    """How crowded the looks were: '; on average 2.5 other staff looked at her without a
+    tasking as often in the same weeks' (see `Sources.unexplained_access`)."""
     return ibis.ifelse(
         mean_others >= 0.5,
         ibis.literal("; on average ")
         + text(mean_others.round(1))
-        + " other staff looked without a tasking in the same weeks",
-        "; no one else looked without a tasking in those weeks",
+        + " other staff looked at her without a tasking as often in the same weeks",
+        "; no one else looked at her without a tasking as often in those weeks",
     )
