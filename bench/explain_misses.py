@@ -22,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+# bench/ is on sys.path when a script in it runs.
 from detection_quality import abusers_in, average_precision, quiet_worker, read_hard_negatives
 
 from vigil.detect.engine import DetectionResult, run_on_lake

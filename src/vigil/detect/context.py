@@ -305,10 +305,10 @@ class Sources:
         return untasked.anti_join(self.case_work, self._near_case_work(untasked))
 
     def with_purpose(self, events: ir.Table) -> ir.Table:
-        """The events `without_purpose` leaves out."""
+        """The events `without_purpose` leaves out, each once: tasked, or else near case work."""
         tasked = events.semi_join(self.purpose_intervals, self._tasked(events))
-        working = events.semi_join(self.case_work, self._near_case_work(events))
-        return tasked.union(working)
+        untasked = events.anti_join(self.purpose_intervals, self._tasked(events))
+        return tasked.union(untasked.semi_join(self.case_work, self._near_case_work(untasked)))
 
     @cached_property
     def on_duty_intervals(self) -> ir.Table:
