@@ -69,6 +69,14 @@ def test_unknown_indicator_and_bad_toml(tmp_path: Path) -> None:
         )
 
 
+def test_unknown_sex_code_in_scoring_is_refused(tmp_path: Path) -> None:
+    text = _default_text().replace(
+        'less_likely_target_sexes = ["M"]', 'less_likely_target_sexes = ["male"]'
+    )
+    with pytest.raises(CatalogueError, match=r"scoring\.less_likely_target_sexes.*male"):
+        load_catalogue(_write(tmp_path, text))
+
+
 def test_docs_indicators_md_is_generated_from_the_catalogue() -> None:
     from vigil.detect.catalogue import to_markdown
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from vigil import contract
 from vigil.detect.catalogue import load_catalogue
 from vigil.detect.engine import finding_id
-from vigil.detect.scoring import staff_risk
+from vigil.detect.scoring import staff_risk, weigh_by_person
 
 CATALOGUE = load_catalogue()
 SCORING = CATALOGUE.scoring
@@ -91,6 +91,41 @@ def test_independent_families_outweigh_indicators_of_one_family() -> None:
     assert two_families["S1"] == pytest.approx(
         2.0 * (1 + SCORING.indicator_bonus) * (1 + SCORING.family_bonus)
     )
+
+
+def test_a_crumb_of_evidence_reinforces_in_proportion() -> None:
+    after = ("S1", "P1", "ACCESS_AFTER_INVOLVEMENT", 1.0)
+    crumb = 0.1 * SCORING.reinforce_unit
+    risk = risk_of([after, ("S1", "P1", "FREE_TEXT_NAME_SEARCH", crumb)])["S1"]
+    assert risk == pytest.approx(
+        (1.0 + crumb) * (1 + SCORING.indicator_bonus) ** 0.1 * (1 + SCORING.family_bonus) ** 0.1
+    )
+    full = risk_of([after, ("S1", "P1", "FREE_TEXT_NAME_SEARCH", SCORING.reinforce_unit)])["S1"]
+    assert full == pytest.approx(
+        (1.0 + SCORING.reinforce_unit) * (1 + SCORING.indicator_bonus) * (1 + SCORING.family_bonus)
+    )
+
+
+def test_findings_about_a_less_likely_target_count_less() -> None:
+    people = ibis.memtable(
+        {"person_id": ["P_F", "P_M", "P_U", "P_NULL"], "sex": ["F", "M", "U", None]}
+    )
+    found = ibis.memtable(
+        {
+            "person_id": ["P_F", "P_M", "P_U", "P_NULL", None],
+            "strength": [1.0, 1.0, 1.0, 1.0, 1.0],
+        }
+    )
+    weighed = weigh_by_person(found, people, SCORING).to_pyarrow().to_pylist()
+    strength = {r["person_id"]: r["strength"] for r in weighed}
+    assert SCORING.less_likely_target_sexes == ["M"]
+    assert strength == {
+        "P_F": 1.0,
+        "P_M": SCORING.less_likely_target_weight,
+        "P_U": 1.0,
+        "P_NULL": 1.0,
+        None: 1.0,
+    }
 
 
 def test_independent_indicators_outweigh_one_repeated() -> None:

@@ -143,11 +143,19 @@ def to_markdown(catalogue: Catalogue) -> str:
         f"colleague is tasked to counts {p.team_purpose_weight:g}. A look within"
         f" {p.news_window_days:g} days after an",
         "incident involving her was opened (briefings, handovers, local news) counts",
-        f"{p.news_weight:g} ÷ √(staff who looked at her without a tasking that week on at least",
-        "as many days); any other look counts 1 ÷ √(staff who made such looks at her that week",
+        f"{p.news_weight:g} ÷ (staff who looked at her without a tasking that week on at least",
+        "as many days); any other look counts 1 ÷ (staff who made such looks at her that week",
         "on at least as many days): a look at a woman with nothing new on her record, that no",
         "one else made, counts in full, and the one officer who comes back to a woman in the",
-        "news day after day is not hidden by the dozens who looked at her once.",
+        "news day after day is not hidden by the dozens who looked at her once. The concern is",
+        "shared among those who looked as often, so a team's weekly returns to a prolific",
+        "missing person do not add up, over months, to one officer's fixation.",
+        "",
+        "A finding about a person recorded as "
+        + " or ".join(s.less_likely_target_sexes)
+        + f" counts {s.less_likely_target_weight:g} of its strength: abuse of position for a",
+        "sexual purpose is overwhelmingly directed at women, and a man looked at after his case",
+        "closed is more often offender management than fixation.",
         "",
         "## Scoring and alerts",
         "",
@@ -157,7 +165,9 @@ def to_markdown(catalogue: Catalogue) -> str:
         "(other than a family's base, below marked *Reinforces: no*)",
         f"multiplies that person's risk by {1 + s.indicator_bonus:g} (up to {s.max_reinforcing}"
         " indicators), and each further family",
-        f"of evidence (access, contact, partner, search) by {1 + s.family_bonus:g}. A member of",
+        f"of evidence (access, contact, partner, search) by {1 + s.family_bonus:g}: in full when",
+        f"its score about the person is {s.reinforce_unit:g} or more, in proportion below that, so",
+        "a crumb of evidence adds its score without multiplying the rest. A member of",
         "staff's risk adds up their persons' risks, the k-th most concerning counting",
         f"{s.person_decay:g}^(k−1). An **alert** is raised at a risk of "
         f"**{s.alert_threshold:g}** or more: an absolute threshold, never a quota.",

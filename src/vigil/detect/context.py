@@ -92,7 +92,9 @@ class Sources:
     def _shared(self, name: str, expr: ir.Table) -> ir.Table:
         if self.con is None:
             return expr
-        return self.con.create_table(f"shared_{name}", expr, temp=True, overwrite=True)
+        # Not a TEMP table: the engine's scratch database is a file, and its tables can be
+        # paged out under memory pressure.
+        return self.con.create_table(f"shared_{name}", expr, overwrite=True)
 
     def __getitem__(self, name: str) -> ir.Table:
         return self.tables[name]
@@ -205,13 +207,17 @@ class Sources:
         colleague being tasked does not make every look by the shift legitimate.
         A look soon after an incident involving the person was opened (`in_news`: within
         `news_window_days`) is what briefings, handovers and local news produce; it counts
-        `news_weight` / sqrt(crowd), where `crowd` is the number of staff who looked at the
+        `news_weight` / crowd, where `crowd` is the number of staff who looked at the
         person without a tasking that week on at least as many days as this member of staff
         (the member of staff included): a victim in the news is looked at once by dozens,
         and one more look says little, but the one officer who comes back to her day after
         day is not hidden by the dozens who looked once. A look when nothing new was on
-        her record counts 1/sqrt(the same count over such looks): a look at a woman no one
+        her record counts 1/(the same count over such looks): a look at a woman no one
         else had reason to look at counts in full.
+        The concern a look raises is shared among those who looked as often: when 30 staff
+        return to a prolific missing person every week, each carries 1/30 of it, so the
+        team's weekly returns to her do not add up, over months, to one officer's
+        fixation on a woman no one else looks at.
         Columns: those of `vulnerable_access`, team_id, team_tasked, week, crowd, rarity."""
         ev = self.without_purpose(self.vulnerable_access)
         teams = self["staff"].select("staff_id", "team_id")
@@ -237,8 +243,8 @@ class Sources:
         ev = ev.join(crowd, keys).left_join(stale_crowd, keys)
         ev = ev.drop("staff_id_right", "person_id_right", "week_right")
         team_weight = ibis.ifelse(ev.team_tasked, self.purpose.team_purpose_weight, 1.0)
-        news_rarity = self.purpose.news_weight / ev.crowd.cast("float64").sqrt()
-        stale_rarity = 1.0 / ev.stale_crowd.fill_null(1).cast("float64").sqrt()
+        news_rarity = self.purpose.news_weight / ev.crowd.cast("float64")
+        stale_rarity = 1.0 / ev.stale_crowd.fill_null(1).cast("float64")
         ev = ev.mutate(
             rarity=team_weight * ibis.ifelse(ev.in_news, news_rarity, stale_rarity)
         ).drop("stale_crowd")

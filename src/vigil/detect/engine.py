@@ -23,7 +23,7 @@ from vigil.config import get_settings
 from vigil.detect.catalogue import Catalogue, load_catalogue
 from vigil.detect.context import Sources, cut_as_of, load_tables
 from vigil.detect.indicators import FINDING_COLUMNS, INDICATORS
-from vigil.detect.scoring import decayed_scores, staff_risk
+from vigil.detect.scoring import decayed_scores, staff_risk, weigh_by_person
 from vigil.detect.settings import STRENGTH_DIGITS
 from vigil.detect.suppressions import Suppression, apply_suppressions, unsuppressed
 from vigil.ingest.lake import Lake
@@ -97,11 +97,14 @@ def run_on_lake(
     catalogue = catalogue or load_catalogue()
     if as_of is not None and as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=UTC)
-    # Spill to disk rather than exhaust memory on a large force; insertion order is
-    # irrelevant to every indicator and costs memory to keep.
+    # Spill to disk rather than exhaust memory on a large force: the shared relations go
+    # to a scratch database file the buffer manager can page out, intermediate results
+    # to its temporary directory. Insertion order is irrelevant to every indicator and
+    # costs memory to keep.
     with tempfile.TemporaryDirectory(prefix="vigil-spill-") as spill:
         limit = get_settings().detect_memory_limit
         con = ibis.duckdb.connect(
+            database=str(Path(spill) / "detect.duckdb"),
             temp_directory=spill,
             preserve_insertion_order=False,
             **({"memory_limit": limit} if limit else {}),
@@ -133,6 +136,7 @@ def _run(
         entry = catalogue.indicators[indicator_id]
         _say(progress, f"indicator {indicator_id}")
         found = INDICATORS[indicator_id].find(src, entry.params).select(*FINDING_COLUMNS)
+        found = weigh_by_person(found, tables["people"], catalogue.scoring)
         found = found.mutate(strength=found.strength.round(STRENGTH_DIGITS))
         if entry.peer_baseline:
             found = src.peer_baseline(found, catalogue.scoring.peer_spread_floor)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from vigil import contract
 
 #: Decimal places a finding's strength is rounded to before it is compared or scored:
 #: parallel sums differ in the last bits from run to run, and a finding at a threshold
@@ -33,5 +35,15 @@ class ScoringSettings(Strict):
     indicator_bonus: float = Field(ge=0)
     max_reinforcing: int = Field(ge=1)
     family_bonus: float = Field(ge=0)
+    reinforce_unit: float = Field(gt=0)
     peer_spread_floor: float = Field(ge=0)
     person_decay: float = Field(gt=0, le=1)
+    less_likely_target_sexes: list[str]
+    less_likely_target_weight: float = Field(ge=0, le=1)
+
+    @field_validator("less_likely_target_sexes")
+    @classmethod
+    def _known_sexes(cls, sexes: list[str]) -> list[str]:
+        if unknown := set(sexes) - contract.SEX_CODES:
+            raise ValueError(f"unknown sex codes {sorted(unknown)}")
+        return sexes

@@ -34,6 +34,13 @@ class ContactHours(Strict):
         "number contacted by n more staff than this counts 1/sqrt(n / case_callers): "
         "a number the whole force calls is an agency line, not a woman's phone.",
     )
+    max_sharing: int = Field(
+        default=20,
+        ge=1,
+        description="A contact point recorded for more people than this is an "
+        "organisation's line (a switchboard, a hostel, a refuge office): contact with it "
+        "is evidence about none of them.",
+    )
 
 
 class ContactParams(ContactHours):
@@ -58,7 +65,7 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
     (a household landline, a switchboard).
     A shared point counts for less: 1 / the number of people who share it."""
     pc = src["person_contacts"]
-    ev = _contacts_with_vulnerable_people(src)
+    ev = _contacts_with_vulnerable_people(src, params.max_sharing)
     # Purpose, own or team's, for any person behind the same contact point covers it.
     p = src.purpose_intervals
     own = p.join(pc, p.person_id == pc.person_id).select(
@@ -155,7 +162,7 @@ def contact_intensity(src: Sources, params: IntensityParams) -> ir.Table:
     """Contact with one vulnerable person late at night, off duty or by messaging, whether
     or not the member of staff is tasked to her: an officer texting a victim at midnight
     during her case is a concern too. Judged against the peer group."""
-    ev = _flag_hours(src, _contacts_with_vulnerable_people(src), params)
+    ev = _flag_hours(src, _contacts_with_vulnerable_people(src, params.max_sharing), params)
     messaging = ev.channel.isin(["SMS", "MESSAGING"])
     units = ibis.ifelse(
         ev.night | ev.off, 1.0, ibis.ifelse(messaging, params.messaging_weight, 0.0)
@@ -215,12 +222,14 @@ def _callers_note(g: ir.Table, params: ContactHours) -> ir.StringValue:
     )
 
 
-def _contacts_with_vulnerable_people(src: Sources) -> ir.Table:
+def _contacts_with_vulnerable_people(src: Sources, max_sharing: int) -> ir.Table:
     """Contact events whose counterpart is a contact point of a vulnerable person, one row
-    per (event, person); `n_sharing` is how many people share the contact point,
-    `n_callers` how many staff contacted it (in the run's window)."""
+    per (event, person); `n_sharing` is how many people share the contact point (at most
+    `max_sharing`: an organisation's line is no one person's), `n_callers` how many staff
+    contacted it (in the run's window)."""
     pc = src["person_contacts"]
     sharing = pc.group_by("value").aggregate(n_sharing=pc.person_id.nunique())
+    sharing = sharing.filter(sharing.n_sharing <= max_sharing)
     v = src.vulnerable_people
     points = (
         pc.join(v, pc.person_id == v.person_id)
