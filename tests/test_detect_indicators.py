@@ -361,6 +361,17 @@ def test_after_involvement_names_the_incident_and_the_gap(tmp_path: Path) -> Non
     assert "2 times on 2 days, the last 3 weeks after" in text
 
 
+def test_a_finding_about_a_man_counts_the_less_likely_target_weight(tmp_path: Path) -> None:
+    looks = [view("E1", "2026-03-10 11:00"), view("E2", "2026-03-24 11:00")]
+    man = [{**p, "sex": "M"} if p["person_id"] == "V1" else p for p in PEOPLE]
+    as_woman = run(tmp_path / "a", access_events=looks)
+    as_man = run(tmp_path / "b", people=man, access_events=looks)
+    key = ("ACCESS_AFTER_INVOLVEMENT", "S1", "V1")
+    weight = load_catalogue().scoring.less_likely_target_weight
+    assert weight < 1
+    assert as_man[key]["score"] == pytest.approx(as_woman[key]["score"] * weight)
+
+
 def test_after_involvement_not_for_someone_never_tasked(tmp_path: Path) -> None:
     found = run(
         tmp_path,
