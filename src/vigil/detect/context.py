@@ -307,14 +307,17 @@ class Sources:
         """Events (staff_id, person_id, ts) at a time the staff had no purpose for the
         person: not tasked to her (see `purpose_intervals`), and no update to her record or
         her incidents within `case_work_hours` (see `case_work`)."""
-        untasked = events.anti_join(self.purpose_intervals, self._tasked(events))
+        untasked = self._untasked(events)
         return untasked.anti_join(self.case_work, self._near_case_work(untasked))
 
     def with_purpose(self, events: ir.Table) -> ir.Table:
         """The events `without_purpose` leaves out, each once: tasked, or else near case work."""
         tasked = events.semi_join(self.purpose_intervals, self._tasked(events))
-        untasked = events.anti_join(self.purpose_intervals, self._tasked(events))
+        untasked = self._untasked(events)
         return tasked.union(untasked.semi_join(self.case_work, self._near_case_work(untasked)))
+
+    def _untasked(self, events: ir.Table) -> ir.Table:
+        return events.anti_join(self.purpose_intervals, self._tasked(events))
 
     @cached_property
     def on_duty_intervals(self) -> ir.Table:

@@ -12,6 +12,13 @@ from vigil import contract
 STRENGTH_DIGITS = 9
 
 
+def known_codes(values: list[str], allowed: frozenset[str], kind: str) -> list[str]:
+    """`values` if every one is a contract code of `kind` (sex, vulnerability)."""
+    if unknown := set(values) - allowed:
+        raise ValueError(f"unknown {kind} codes {sorted(unknown)}")
+    return values
+
+
 class Strict(BaseModel):
     """A catalogue section: unknown fields are errors, values are immutable."""
 
@@ -44,6 +51,4 @@ class ScoringSettings(Strict):
     @field_validator("less_likely_target_sexes")
     @classmethod
     def _known_sexes(cls, sexes: list[str]) -> list[str]:
-        if unknown := set(sexes) - contract.SEX_CODES:
-            raise ValueError(f"unknown sex codes {sorted(unknown)}")
-        return sexes
+        return known_codes(sexes, contract.SEX_CODES, "sex")

@@ -11,7 +11,7 @@ from pydantic import Field
 from vigil import contract
 from vigil.detect.context import Sources
 from vigil.detect.indicators.base import Indicator, evidence_ids, text
-from vigil.detect.settings import Strict
+from vigil.detect.settings import Strict, known_codes
 
 
 class ProfileParams(Strict):
@@ -33,11 +33,8 @@ class ProfileParams(Strict):
     )
 
     def model_post_init(self, _: object) -> None:
-        unknown = set(self.vulnerabilities) - contract.VULNERABILITY_CODES
-        if unknown:
-            raise ValueError(f"unknown vulnerability codes {sorted(unknown)}")
-        if set(self.sexes) - contract.SEX_CODES:
-            raise ValueError(f"unknown sex codes {sorted(set(self.sexes) - contract.SEX_CODES)}")
+        known_codes(self.vulnerabilities, contract.VULNERABILITY_CODES, "vulnerability")
+        known_codes(self.sexes, contract.SEX_CODES, "sex")
 
 
 def target_profile_skew(src: Sources, params: ProfileParams) -> ir.Table:
