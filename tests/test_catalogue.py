@@ -47,6 +47,12 @@ def test_out_of_range_value_is_refused(tmp_path: Path) -> None:
         load_catalogue(_write(tmp_path, text))
 
 
+def test_a_half_life_that_is_not_positive_is_refused(tmp_path: Path) -> None:
+    text = _default_text().replace("half_life_days = 180", "half_life_days = 0")
+    with pytest.raises(CatalogueError, match=r"PARTNER_CONCERN: field half_life_days"):
+        load_catalogue(_write(tmp_path, text))
+
+
 def test_missing_text_field_is_refused(tmp_path: Path) -> None:
     raw = tomllib.loads(_default_text())
     del raw["indicators"]["CONTACT_VULNERABLE"]["triage"]

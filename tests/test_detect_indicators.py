@@ -327,6 +327,76 @@ def test_a_number_the_whole_force_calls_counts_less(tmp_path: Path) -> None:
     assert crowded[key]["score"] < alone[key]["score"]
     assert "11 staff contact this number" in crowded[key]["evidence"]["explanation"]
     assert "staff contact this number" not in alone[key]["evidence"]["explanation"]
+    untasked = crowded[("CONTACT_VULNERABLE", "S2", "V1")]["evidence"]["explanation"]
+    assert "11 staff contact this number with no tasking" in untasked
+
+
+def test_a_victims_own_number_called_by_her_case_officers_is_still_hers(tmp_path: Path) -> None:
+    night = [
+        sms("C1", "2026-03-15 23:40", "+447700900001", staff="S2"),
+        sms("C2", "2026-03-17 23:10", "+447700900001", staff="S2"),
+    ]
+    # Ten colleagues on her cases call her on duty while tasked to her: a repeat victim.
+    cases = [
+        {"incident_id": f"J{i}", "type": "DOMESTIC_ABUSE", "opened_at": "2026-03-16 08:00"}
+        for i in range(10)
+    ]
+    victim = [{"incident_id": f"J{i}", "person_id": "V1", "role": "VICTIM"} for i in range(10)]
+    officers = [
+        {"incident_id": f"J{i}", "staff_id": f"T{i}", "role": "OIC"}
+        | {"assigned_at": "2026-03-16 08:00"}
+        for i in range(10)
+    ]
+    callers = [
+        {**sms(f"K{i}", "2026-03-16 10:00", "+447700900001", staff=f"T{i}"), "channel": "CALL"}
+        for i in range(10)
+    ]
+    team_duty = [
+        {"staff_id": f"T{i}", "start": "2026-03-16 07:00", "end": "2026-03-16 17:00"}
+        | {"kind": "SHIFT"}
+        for i in range(10)
+    ]
+    base = dict(staff=STAFF + TEAM, duty=DUTY + team_duty, person_contacts=CONTACTS)
+    busy_victim = dict(
+        incidents=INCIDENTS + cases,
+        incident_people=INCIDENT_PEOPLE + victim,
+        incident_staff=TASKING + officers,
+    )
+    alone = run(tmp_path / "a", **base, contact_events=night)
+    busy = run(tmp_path / "b", **base, **busy_victim, contact_events=night + callers)
+    key = ("CONTACT_VULNERABLE", "S2", "V1")
+    assert busy[key]["score"] == pytest.approx(alone[key]["score"])
+    assert "staff contact this number" not in busy[key]["evidence"]["explanation"]
+    # A call on duty in the daytime to a woman many officers call is most likely about
+    # one of her cases: her callers dilute it.
+    day = [sms(f"D{d}", f"2026-03-{d} 11:00", "+447700900001", staff="S2") for d in range(17, 23)]
+    day_alone = run(tmp_path / "c", **base, contact_events=day)
+    day_busy = run(tmp_path / "d", **base, **busy_victim, contact_events=day + callers)
+    assert day_busy[key]["score"] < day_alone[key]["score"]
+    # Late contact is judged against what her cases need: many officers call her.
+    key = ("CONTACT_INTENSITY", "S2", "V1")
+    assert busy[key]["score"] < alone[key]["score"]
+    assert "11 staff contact this number" in busy[key]["evidence"]["explanation"]
+
+
+def test_a_team_colleagues_tasking_discounts_contact_but_does_not_cover_it(
+    tmp_path: Path,
+) -> None:
+    # S1 attends V1's incident on 1 March; S2, in the same team, texts her that night.
+    team = run(
+        tmp_path / "a",
+        person_contacts=CONTACTS,
+        contact_events=[sms("C1", "2026-03-01 23:40", "+447700900001", staff="S2")],
+    )
+    alone = run(
+        tmp_path / "b",
+        person_contacts=CONTACTS,
+        contact_events=[sms("C1", "2026-03-15 23:40", "+447700900001", staff="S2")],
+    )
+    key = ("CONTACT_VULNERABLE", "S2", "V1")
+    assert 0 < team[key]["score"] < alone[key]["score"]
+    assert "1 while a team colleague was tasked to her" in team[key]["evidence"]["explanation"]
+    assert "team colleague" not in alone[key]["evidence"]["explanation"]
 
 
 def test_shared_landline_of_a_person_one_is_tasked_to_is_purpose(tmp_path: Path) -> None:
@@ -527,6 +597,25 @@ def test_partner_report_with_misspelt_surname_and_collar_fragment(tmp_path: Path
     assert "artley" not in f["evidence"]["explanation"]  # no names under pseudonyms
     assert "collar number fragment (2 of 4 digits)" in f["evidence"]["explanation"]
     assert ("PARTNER_CONCERN", "S3", None) not in found  # same surname, nothing else
+
+
+def test_a_partner_concern_fades_by_its_own_half_life(tmp_path: Path) -> None:
+    catalogue = load_catalogue()
+    concern_half_life = catalogue.half_life_days("PARTNER_CONCERN")
+    assert concern_half_life > catalogue.scoring.half_life_days
+    concern = report("PC called Dan Hartly, number had 48 in it")
+    fresh = run(tmp_path / "a", staff=NAMED_STAFF, partner_reports=[concern])
+    # 90 days after the report, a look at someone else sets the end of the window.
+    later = run(
+        tmp_path / "b",
+        staff=NAMED_STAFF,
+        partner_reports=[concern],
+        access_events=[view("A1", "2026-06-18 09:00", person="N1", staff="S3")],
+    )
+    key = ("PARTNER_CONCERN", "S1", None)
+    assert later[key]["score"] == pytest.approx(
+        fresh[key]["score"] * 0.5 ** (90 / concern_half_life), rel=1e-6
+    )
 
 
 def test_a_concern_about_service_counts_less_than_one_about_apsp(tmp_path: Path) -> None:

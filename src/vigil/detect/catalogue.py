@@ -35,6 +35,9 @@ class IndicatorEntry(Strict):
     #: its score but does not multiply: its events are the others' events.
     reinforces: bool = True
     weight: float = Field(ge=0)
+    #: Days after which this indicator's evidence has lost half its weight without
+    #: repetition, when it should differ from the scoring's `half_life_days`.
+    half_life_days: float | None = Field(default=None, gt=0)
     description: str = Field(min_length=1)
     false_positives: list[str] = Field(min_length=1)
     triage: str = Field(min_length=1)
@@ -46,6 +49,11 @@ class Catalogue(Strict):
     scoring: ScoringSettings
     indicators: dict[str, IndicatorEntry]
     source: str = "catalogue.toml"
+
+    def half_life_days(self, indicator_id: str) -> float:
+        """How fast `indicator_id`'s evidence decays: its own half-life, or the scoring's."""
+        own = self.indicators[indicator_id].half_life_days
+        return self.scoring.half_life_days if own is None else own
 
     def enabled(self) -> list[str]:
         """Indicator ids in catalogue order."""
@@ -182,7 +190,12 @@ def to_markdown(catalogue: Catalogue) -> str:
             f"**Family:** {entry.family} · **Weight:** {entry.weight:g} · **Peer baseline:** "
             + ("yes" if entry.peer_baseline else "no")
             + " · **Reinforces:** "
-            + ("yes" if entry.reinforces else "no (the base its family refines)"),
+            + ("yes" if entry.reinforces else "no (the base its family refines)")
+            + (
+                f" · **Half-life:** {entry.half_life_days:g} days"
+                if entry.half_life_days is not None
+                else ""
+            ),
             "",
             "**Known legitimate look-alikes:**",
             "",

@@ -146,7 +146,7 @@ def _run(
             indicator=ibis.literal(indicator_id), weight=ibis.literal(entry.weight)
         )
         scored = found.mutate(
-            score=decayed_scores(found, window_end, catalogue.scoring.half_life_days)
+            score=decayed_scores(found, window_end, catalogue.half_life_days(indicator_id))
         )
         # Each indicator runs as its own query: findings are few, so collecting them is
         # cheap, and one query per indicator keeps the engine's working set small.

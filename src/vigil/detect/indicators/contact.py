@@ -30,9 +30,12 @@ class ContactHours(Strict):
     case_callers: int = Field(
         default=3,
         ge=1,
-        description="Staff who contact a victim's own number in the course of her case. A "
-        "number contacted by n more staff than this counts 1/sqrt(n / case_callers): "
-        "a number the whole force calls is an agency line, not a woman's phone.",
+        description="Staff who contact a person's own number in the course of her case. A "
+        "number contacted by n staff, more than this, counts 1/sqrt(n / case_callers): a "
+        "number the whole force calls is an agency line, or a woman with a safeguarding "
+        "plan whom many officers call. For contact with no tasking, late or off duty, only "
+        "the callers with no tasking either count: her case officers' calls make her "
+        "number no less hers.",
     )
     max_sharing: int = Field(
         default=20,
@@ -60,13 +63,14 @@ class ContactParams(ContactHours):
 
 
 def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
-    """Contact with a vulnerable person's contact point while neither the member of staff
-    nor their team is tasked to them, nor to anyone else who shares that contact point
-    (a household landline, a switchboard).
-    A shared point counts for less: 1 / the number of people who share it."""
+    """Contact with a vulnerable person's contact point while the member of staff is not
+    tasked to them, nor to anyone else who shares that contact point (a household
+    landline). Contact while only a team colleague is tasked counts team_purpose_weight;
+    a shared point counts 1 / the number of people who share it."""
     pc = src["person_contacts"]
-    ev = _contacts_with_vulnerable_people(src, params.max_sharing)
-    # Purpose, own or team's, for any person behind the same contact point covers it.
+    ev = _contacts_with_vulnerable_people(src, params.max_sharing, untasked_callers=True)
+    # One's own purpose for any person behind the contact point covers it; a team
+    # colleague's discounts it (below).
     p = src.purpose_intervals
     own = p.join(pc, p.person_id == pc.person_id).select(
         p.staff_id, pc.value, p.purpose_from, p.purpose_to
@@ -86,19 +90,31 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
             ev.ts <= own.purpose_to,
         ],
     )
-    ev = ev.anti_join(
-        team,
-        [
-            ev.team_id == team.team_id,
-            ev.counterpart == team.value,
-            ev.ts >= team.purpose_from,
-            ev.ts <= team.purpose_to,
-        ],
+    covered = [
+        ev.team_id == team.team_id,
+        ev.counterpart == team.value,
+        ev.ts >= team.purpose_from,
+        ev.ts <= team.purpose_to,
+    ]
+    ev = (
+        ev.semi_join(team, covered)
+        .mutate(team_tasked=True)
+        .union(ev.anti_join(team, covered).mutate(team_tasked=False))
     )
     ev = _flag_hours(src, ev, params)
-    base = ibis.ifelse(ev.night | ev.off, 1.0, params.working_hours_weight)
+    # In working hours, a call to a woman many officers call about her cases is most
+    # likely about one of them (a colleague's case, a message passed on), so all her
+    # callers dilute it; late or off duty no case explains it, and only callers with no
+    # tasking either (the sign of an agency line) dilute it, below.
+    case_crowd = ibis.greatest(ev.n_callers.cast("float64") / params.case_callers, 1.0)
+    base = ibis.ifelse(ev.night | ev.off, 1.0, params.working_hours_weight / case_crowd.sqrt())
+    # A colleague's tasking is weaker cover than one's own, as for looks: a caseworking
+    # team shares its victims, but a call at midnight is no one's team work, and a team
+    # tasked to everyone (a control room) would otherwise cover every call its members make.
+    team_weight = ibis.ifelse(ev.team_tasked, src.purpose.team_purpose_weight, 1.0)
     ev = ev.mutate(
         w=base
+        * team_weight
         * (
             1
             + params.night_factor * ev.night.cast("float64")
@@ -112,8 +128,9 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
         n_out=ev.event_id.nunique(where=ev.direction == "OUT"),
         n_night=ev.event_id.nunique(where=ev.night),
         n_off=ev.event_id.nunique(where=ev.off),
+        n_team=ev.event_id.nunique(where=ev.team_tasked),
         n_sharing=ev.n_sharing.max(),
-        n_callers=ev.n_callers.max(),
+        n_callers=ev.n_untasked_callers.max(),
         weighted=ev.w.sum(),
         event_ids=evidence_ids(ev.event_id, ev.ts),
         vulnerability=ev.vulnerability.arbitrary(),
@@ -131,13 +148,18 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
         + g.vulnerability
         + ") over "
         + plural(days_between(g.first_ts, g.last_ts), "day")
-        + " with no tasking involving them"
+        + " with no tasking of their own involving them"
+        + ibis.ifelse(
+            g.n_team > 0,
+            ibis.literal(" (") + text(g.n_team) + " while a team colleague was tasked to her)",
+            "",
+        )
         + ibis.ifelse(
             g.n_sharing > 1,
             ibis.literal("; the number is shared by ") + text(g.n_sharing) + " people",
             "",
         )
-        + _callers_note(g, params)
+        + _callers_note(g, params, " with no tasking")
     )
     return as_findings(g, strength=strength, explanation=explanation)
 
@@ -162,7 +184,8 @@ def contact_intensity(src: Sources, params: IntensityParams) -> ir.Table:
     """Contact with one vulnerable person late at night, off duty or by messaging, whether
     or not the member of staff is tasked to her: an officer texting a victim at midnight
     during her case is a concern too. Judged against the peer group."""
-    ev = _flag_hours(src, _contacts_with_vulnerable_people(src, params.max_sharing), params)
+    ev = _contacts_with_vulnerable_people(src, params.max_sharing)
+    ev = _flag_hours(src, ev, params)
     messaging = ev.channel.isin(["SMS", "MESSAGING"])
     units = ibis.ifelse(
         ev.night | ev.off, 1.0, ibis.ifelse(messaging, params.messaging_weight, 0.0)
@@ -214,19 +237,26 @@ def _dilution(g: ir.Table, params: ContactHours) -> ir.FloatingValue:
     return g.n_sharing * crowd.sqrt()
 
 
-def _callers_note(g: ir.Table, params: ContactHours) -> ir.StringValue:
+def _callers_note(g: ir.Table, params: ContactHours, whom: str = "") -> ir.StringValue:
     return ibis.ifelse(
         g.n_callers > params.case_callers,
-        ibis.literal("; ") + text(g.n_callers) + " staff contact this number",
+        ibis.literal("; ") + text(g.n_callers) + " staff contact this number" + whom,
         "",
     )
 
 
-def _contacts_with_vulnerable_people(src: Sources, max_sharing: int) -> ir.Table:
+def _contacts_with_vulnerable_people(
+    src: Sources, max_sharing: int, *, untasked_callers: bool = False
+) -> ir.Table:
     """Contact events whose counterpart is a contact point of a vulnerable person, one row
     per (event, person); `n_sharing` is how many people share the contact point (at most
     `max_sharing`: an organisation's line is no one person's), `n_callers` how many staff
-    contacted it (in the run's window)."""
+    contacted it in the run's window and, with `untasked_callers`, `n_untasked_callers`
+    how many of them did so with no purpose for anyone behind it.
+
+    A repeat victim's own mobile is called by every officer on her many cases, and that
+    makes it no less hers; an agency line recorded as hers is called by staff working
+    other people's cases."""
     pc = src["person_contacts"]
     sharing = pc.group_by("value").aggregate(n_sharing=pc.person_id.nunique())
     sharing = sharing.filter(sharing.n_sharing <= max_sharing)
@@ -239,7 +269,7 @@ def _contacts_with_vulnerable_people(src: Sources, max_sharing: int) -> ir.Table
     c = src["contact_events"]
     callers = c.group_by("counterpart").aggregate(n_callers=c.staff_id.nunique())
     points = points.join(callers, points.value == callers.counterpart).drop("counterpart")
-    return c.join(points, c.counterpart == points.value).select(
+    ev = c.join(points, c.counterpart == points.value).select(
         c.event_id,
         c.ts,
         c.staff_id,
@@ -251,6 +281,14 @@ def _contacts_with_vulnerable_people(src: Sources, max_sharing: int) -> ir.Table
         points.n_callers,
         points.vulnerability,
     )
+    if not untasked_callers:
+        return ev
+    untasked = ev.filter(~ev.event_id.isin(src.with_purpose(ev).event_id))
+    counts = untasked.group_by("counterpart").aggregate(
+        n_untasked_callers=untasked.staff_id.nunique()
+    )
+    ev = ev.left_join(counts, "counterpart").drop("counterpart_right")
+    return ev.mutate(n_untasked_callers=ev.n_untasked_callers.fill_null(0))
 
 
 def _flag_hours(src: Sources, ev: ir.Table, hours: ContactHours) -> ir.Table:
