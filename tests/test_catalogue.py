@@ -53,6 +53,14 @@ def test_a_half_life_that_is_not_positive_is_refused(tmp_path: Path) -> None:
         load_catalogue(_write(tmp_path, text))
 
 
+def test_unknown_tasking_role_is_refused(tmp_path: Path) -> None:
+    text = _default_text().replace('met_roles = ["ATTENDING",', 'met_roles = ["ATTENDED",')
+    with pytest.raises(
+        CatalogueError, match=r"ACCESS_AFTER_INVOLVEMENT.*unknown tasking role codes \['ATTENDED'\]"
+    ):
+        load_catalogue(_write(tmp_path, text))
+
+
 def test_missing_text_field_is_refused(tmp_path: Path) -> None:
     raw = tomllib.loads(_default_text())
     del raw["indicators"]["CONTACT_VULNERABLE"]["triage"]

@@ -427,8 +427,20 @@ def test_after_involvement_names_the_incident_and_the_gap(tmp_path: Path) -> Non
     f = found[("ACCESS_AFTER_INVOLVEMENT", "S1", "V1")]
     assert f["evidence"]["event_ids"] == ["E1", "E2"]
     text = f["evidence"]["explanation"]
-    assert "incident I1 ended on 2026-03-01" in text
+    assert "incident I1 (as ATTENDING) ended on 2026-03-01" in text
     assert "2 times on 2 days, the last 3 weeks after" in text
+
+
+def test_returns_after_desk_work_on_her_incident_count_less(tmp_path: Path) -> None:
+    looks = [view("E1", "2026-03-10 11:00"), view("E2", "2026-03-24 11:00")]
+    analyst = [{**TASKING[0], "role": "ANALYST"}]
+    attended = run(tmp_path / "a", access_events=looks)
+    analysed = run(tmp_path / "b", access_events=looks, incident_staff=analyst)
+    key = ("ACCESS_AFTER_INVOLVEMENT", "S1", "V1")
+    params = load_catalogue().indicators["ACCESS_AFTER_INVOLVEMENT"].params
+    assert "ANALYST" not in params.met_roles and params.other_roles_weight < 1
+    assert analysed[key]["score"] < attended[key]["score"]
+    assert "(as ANALYST)" in analysed[key]["evidence"]["explanation"]
 
 
 def test_a_finding_about_a_man_counts_the_less_likely_target_weight(tmp_path: Path) -> None:

@@ -160,7 +160,8 @@ class Sources:
         the assignment ended: `grace_after_hours` after unassignment, or
         `grace_after_closure_days` after the incident closed if still assigned then.
         Open assignments on open incidents run on. Columns: staff_id, person_id,
-        incident_id, purpose_from, purpose_to, involvement_ended (null while open)."""
+        incident_id, role (the tasking's), purpose_from, purpose_to, involvement_ended
+        (null while open)."""
         tasking = self["incident_staff"]
         inc = self["incidents"].select("incident_id", "closed_at")
         ip = self["incident_people"].select("incident_id", "person_id").distinct()
@@ -180,6 +181,7 @@ class Sources:
             staff_id=joined.staff_id,
             person_id=joined.person_id,
             incident_id=joined.incident_id,
+            role=joined.role,
             purpose_from=joined.assigned_at - before,
             purpose_to=purpose_to,
             involvement_ended=ibis.ifelse(ended == open_end, ibis.null("timestamp('UTC')"), ended),

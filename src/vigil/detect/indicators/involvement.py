@@ -6,15 +6,33 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import Field
 
+from vigil import contract
 from vigil.detect.context import Sources
 from vigil.detect.indicators.base import Indicator, as_findings, pair_summary, plural, text
-from vigil.detect.settings import Strict
+from vigil.detect.settings import Strict, known_codes
 
 
 class AfterInvolvementParams(Strict):
     min_days: int = Field(
         default=1, ge=1, description="Fewest distinct days of looks after involvement ended."
     )
+    met_roles: list[str] = Field(
+        default=["ATTENDING", "OIC", "INVESTIGATOR", "CALL_HANDLER"],
+        min_length=1,
+        description="Tasking roles in which staff meet or speak with the people in an "
+        "incident: fixation grows from meeting her.",
+    )
+    other_roles_weight: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="Weight of returns after involvement in any other role (an analyst's, "
+        "a supervisor's): work at a desk on her incident, followed most often by more of "
+        "the analysis or the review, not by fixation.",
+    )
+
+    def model_post_init(self, _: object) -> None:
+        known_codes(self.met_roles, contract.INCIDENT_STAFF_ROLES, "tasking role")
 
 
 def access_after_involvement(src: Sources, params: AfterInvolvementParams) -> ir.Table:
@@ -27,7 +45,10 @@ def access_after_involvement(src: Sources, params: AfterInvolvementParams) -> ir
         past,
         [ev.staff_id == past.staff_id, ev.person_id == past.person_id, ev.ts > past.purpose_to],
     )
-    # One row per event: the most recent involvement that had ended before it.
+    met = after.role.isin(params.met_roles)
+    after = after.mutate(rarity=after.rarity * ibis.ifelse(met, 1.0, params.other_roles_weight))
+    # One row per event: the most recent involvement that had ended before it, and the
+    # closest (a meeting outweighs desk work on her incident).
     per_event = after.group_by([after.event_id, after.staff_id, after.person_id]).aggregate(
         ts=after.ts.max(),
         vulnerability=after.vulnerability.arbitrary(),
@@ -36,10 +57,13 @@ def access_after_involvement(src: Sources, params: AfterInvolvementParams) -> ir
         rarity=after.rarity.max(),
         ended=after.involvement_ended.max(),
         incident_id=after.incident_id.argmax(after.involvement_ended),
+        role=after.role.argmax(after.rarity),
     )
     summary = pair_summary(per_event)
     first_involvement = per_event.group_by(["staff_id", "person_id"]).aggregate(
-        incident_id=per_event.incident_id.argmin(per_event.ts), ended=per_event.ended.min()
+        incident_id=per_event.incident_id.argmin(per_event.ts),
+        role=per_event.role.argmin(per_event.ts),
+        ended=per_event.ended.min(),
     )
     g = summary.join(first_involvement, ["staff_id", "person_id"])
     g = g.filter(g.n_days >= params.min_days)
@@ -49,7 +73,9 @@ def access_after_involvement(src: Sources, params: AfterInvolvementParams) -> ir
         + g.vulnerability
         + ") after involvement in incident "
         + g.incident_id
-        + " ended on "
+        + " (as "
+        + g.role
+        + ") ended on "
         + text(g.ended.date())
         + ": "
         + plural(g.n_events, "time")
