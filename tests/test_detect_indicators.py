@@ -441,6 +441,22 @@ def test_returns_after_desk_work_on_her_incident_count_less(tmp_path: Path) -> N
     assert "ANALYST" not in params.met_roles and params.other_roles_weight < 1
     assert analysed[key]["score"] < attended[key]["score"]
     assert "(as ANALYST)" in analysed[key]["evidence"]["explanation"]
+    # Having met her outweighs later desk work on another of her incidents: the
+    # explanation names the meeting, and the looks count in full.
+    incidents = [*INCIDENTS, {"incident_id": "I2", "type": "STALKING", "opened_at": "2026-03-03"}]
+    both = run(
+        tmp_path / "c",
+        access_events=looks,
+        incidents=incidents,
+        incident_people=[*INCIDENT_PEOPLE, {"incident_id": "I2", "person_id": "V1"}],
+        incident_staff=[
+            *TASKING,
+            {**TASKING[0], "incident_id": "I2", "role": "ANALYST"}
+            | {"assigned_at": "2026-03-03 09:00", "unassigned_at": "2026-03-04 09:00"},
+        ],
+    )
+    assert "incident I1 (as ATTENDING)" in both[key]["evidence"]["explanation"]
+    assert both[key]["score"] == pytest.approx(attended[key]["score"])
 
 
 def test_a_finding_about_a_man_counts_the_less_likely_target_weight(tmp_path: Path) -> None:

@@ -47,23 +47,25 @@ def access_after_involvement(src: Sources, params: AfterInvolvementParams) -> ir
     )
     met = after.role.isin(params.met_roles)
     after = after.mutate(rarity=after.rarity * ibis.ifelse(met, 1.0, params.other_roles_weight))
-    # One row per event: the most recent involvement that had ended before it, and the
-    # closest (a meeting outweighs desk work on her incident).
+    # One row per event, for the involvement behind it: a meeting before desk work on her
+    # incident, then the most recent to have ended (epoch seconds stay below 1e11).
+    behind = met.cast("int64") * 10**11 + after.involvement_ended.epoch_seconds()
     per_event = after.group_by([after.event_id, after.staff_id, after.person_id]).aggregate(
         ts=after.ts.max(),
         vulnerability=after.vulnerability.arbitrary(),
         week=after.week.max(),
         crowd=after.crowd.max(),
         rarity=after.rarity.max(),
-        ended=after.involvement_ended.max(),
-        incident_id=after.incident_id.argmax(after.involvement_ended),
-        role=after.role.argmax(after.rarity),
+        ended=after.involvement_ended.argmax(behind),
+        incident_id=after.incident_id.argmax(behind),
+        role=after.role.argmax(behind),
     )
     summary = pair_summary(per_event)
+    # The explanation names the involvement behind the first look.
     first_involvement = per_event.group_by(["staff_id", "person_id"]).aggregate(
         incident_id=per_event.incident_id.argmin(per_event.ts),
         role=per_event.role.argmin(per_event.ts),
-        ended=per_event.ended.min(),
+        ended=per_event.ended.argmin(per_event.ts),
     )
     g = summary.join(first_involvement, ["staff_id", "person_id"])
     g = g.filter(g.n_days >= params.min_days)
