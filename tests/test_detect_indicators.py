@@ -305,24 +305,27 @@ def test_a_line_recorded_for_many_people_is_no_ones(tmp_path: Path) -> None:
     assert ("CONTACT_VULNERABLE", "S1", "R0") in few
 
 
+# S2 texts V1 late on two nights.
+NIGHT_TEXTS = [
+    sms("C1", "2026-03-15 23:40", "+447700900001", staff="S2"),
+    sms("C2", "2026-03-17 23:10", "+447700900001", staff="S2"),
+]
+# Ten colleagues (TEAM) call her number on duty in the daytime (no intensity of their own).
+DAYTIME_CALLERS = [
+    {**sms(f"K{i}", "2026-03-16 10:00", "+447700900001", staff=f"T{i}"), "channel": "CALL"}
+    for i in range(10)
+]
+CALLERS_DUTY = [
+    {"staff_id": f"T{i}", "start": "2026-03-16 07:00", "end": "2026-03-16 17:00"}
+    | {"kind": "SHIFT"}
+    for i in range(10)
+]
+
+
 def test_a_number_the_whole_force_calls_counts_less(tmp_path: Path) -> None:
-    night = [
-        sms("C1", "2026-03-15 23:40", "+447700900001", staff="S2"),
-        sms("C2", "2026-03-17 23:10", "+447700900001", staff="S2"),
-    ]
-    # Ten colleagues call the same number on duty in the daytime (no intensity of their own).
-    callers = [
-        {**sms(f"K{i}", "2026-03-16 10:00", "+447700900001", staff=f"T{i}"), "channel": "CALL"}
-        for i in range(10)
-    ]
-    team_duty = [
-        {"staff_id": f"T{i}", "start": "2026-03-16 07:00", "end": "2026-03-16 17:00"}
-        | {"kind": "SHIFT"}
-        for i in range(10)
-    ]
-    base = dict(staff=STAFF + TEAM, duty=DUTY + team_duty, person_contacts=CONTACTS)
-    alone = run(tmp_path / "a", **base, contact_events=night)
-    crowded = run(tmp_path / "b", **base, contact_events=night + callers)
+    base = dict(staff=STAFF + TEAM, duty=DUTY + CALLERS_DUTY, person_contacts=CONTACTS)
+    alone = run(tmp_path / "a", **base, contact_events=NIGHT_TEXTS)
+    crowded = run(tmp_path / "b", **base, contact_events=NIGHT_TEXTS + DAYTIME_CALLERS)
     key = ("CONTACT_INTENSITY", "S2", "V1")
     assert crowded[key]["score"] < alone[key]["score"]
     assert "11 staff contact this number" in crowded[key]["evidence"]["explanation"]
@@ -332,11 +335,7 @@ def test_a_number_the_whole_force_calls_counts_less(tmp_path: Path) -> None:
 
 
 def test_a_victims_own_number_called_by_her_case_officers_is_still_hers(tmp_path: Path) -> None:
-    night = [
-        sms("C1", "2026-03-15 23:40", "+447700900001", staff="S2"),
-        sms("C2", "2026-03-17 23:10", "+447700900001", staff="S2"),
-    ]
-    # Ten colleagues on her cases call her on duty while tasked to her: a repeat victim.
+    # The ten colleagues who call her are tasked to her cases: a repeat victim.
     cases = [
         {"incident_id": f"J{i}", "type": "DOMESTIC_ABUSE", "opened_at": "2026-03-16 08:00"}
         for i in range(10)
@@ -347,23 +346,14 @@ def test_a_victims_own_number_called_by_her_case_officers_is_still_hers(tmp_path
         | {"assigned_at": "2026-03-16 08:00"}
         for i in range(10)
     ]
-    callers = [
-        {**sms(f"K{i}", "2026-03-16 10:00", "+447700900001", staff=f"T{i}"), "channel": "CALL"}
-        for i in range(10)
-    ]
-    team_duty = [
-        {"staff_id": f"T{i}", "start": "2026-03-16 07:00", "end": "2026-03-16 17:00"}
-        | {"kind": "SHIFT"}
-        for i in range(10)
-    ]
-    base = dict(staff=STAFF + TEAM, duty=DUTY + team_duty, person_contacts=CONTACTS)
+    base = dict(staff=STAFF + TEAM, duty=DUTY + CALLERS_DUTY, person_contacts=CONTACTS)
     busy_victim = dict(
         incidents=INCIDENTS + cases,
         incident_people=INCIDENT_PEOPLE + victim,
         incident_staff=TASKING + officers,
     )
-    alone = run(tmp_path / "a", **base, contact_events=night)
-    busy = run(tmp_path / "b", **base, **busy_victim, contact_events=night + callers)
+    alone = run(tmp_path / "a", **base, contact_events=NIGHT_TEXTS)
+    busy = run(tmp_path / "b", **base, **busy_victim, contact_events=NIGHT_TEXTS + DAYTIME_CALLERS)
     key = ("CONTACT_VULNERABLE", "S2", "V1")
     assert busy[key]["score"] == pytest.approx(alone[key]["score"])
     assert "staff contact this number" not in busy[key]["evidence"]["explanation"]
@@ -371,7 +361,7 @@ def test_a_victims_own_number_called_by_her_case_officers_is_still_hers(tmp_path
     # one of her cases: her callers dilute it.
     day = [sms(f"D{d}", f"2026-03-{d} 11:00", "+447700900001", staff="S2") for d in range(17, 23)]
     day_alone = run(tmp_path / "c", **base, contact_events=day)
-    day_busy = run(tmp_path / "d", **base, **busy_victim, contact_events=day + callers)
+    day_busy = run(tmp_path / "d", **base, **busy_victim, contact_events=day + DAYTIME_CALLERS)
     assert day_busy[key]["score"] < day_alone[key]["score"]
     # Late contact is judged against what her cases need: many officers call her.
     key = ("CONTACT_INTENSITY", "S2", "V1")

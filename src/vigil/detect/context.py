@@ -231,11 +231,7 @@ class Sources:
             ev.ts >= tp.purpose_from,
             ev.ts <= tp.purpose_to,
         ]
-        ev = (
-            ev.semi_join(tp, covered)
-            .mutate(team_tasked=True)
-            .union(ev.anti_join(tp, covered).mutate(team_tasked=False))
-        )
+        ev = flag_matches(ev, tp, covered, "team_tasked")
         ev = ev.mutate(week=ev.ts.truncate("W"))
         ev = self._mark_news(ev)
         keys = ["staff_id", "person_id", "week"]
@@ -264,11 +260,7 @@ class Sources:
             news.opened_at <= events.ts,
             news.opened_at >= events.ts - window,
         ]
-        return (
-            events.semi_join(news, fresh)
-            .mutate(in_news=True)
-            .union(events.anti_join(news, fresh).mutate(in_news=False))
-        )
+        return flag_matches(events, news, fresh, "in_news")
 
     @cached_property
     def case_work(self) -> ir.Table:
@@ -415,6 +407,18 @@ class Sources:
             strength=(f.strength - f.baseline).round(STRENGTH_DIGITS), peer_baseline=f.baseline
         )
         return f.filter(f.strength > 0).drop("baseline")
+
+
+def flag_matches(
+    events: ir.Table, other: ir.Table, predicates: list[ir.BooleanValue], name: str
+) -> ir.Table:
+    """`events`, each once, with a boolean column `name`: whether any row of `other`
+    meets `predicates` (a join would repeat an event for every match)."""
+    return (
+        events.semi_join(other, predicates)
+        .mutate(**{name: True})
+        .union(events.anti_join(other, predicates).mutate(**{name: False}))
+    )
 
 
 def _crowd_as_persistent(events: ir.Table, keys: list[str], name: str) -> ir.Table:

@@ -8,7 +8,7 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import Field
 
-from vigil.detect.context import Sources
+from vigil.detect.context import Sources, flag_matches
 from vigil.detect.indicators.base import (
     Indicator,
     as_findings,
@@ -96,11 +96,7 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
         ev.ts >= team.purpose_from,
         ev.ts <= team.purpose_to,
     ]
-    ev = (
-        ev.semi_join(team, covered)
-        .mutate(team_tasked=True)
-        .union(ev.anti_join(team, covered).mutate(team_tasked=False))
-    )
+    ev = flag_matches(ev, team, covered, "team_tasked")
     ev = _flag_hours(src, ev, params)
     # In working hours, a call to a woman many officers call about her cases is most
     # likely about one of them (a colleague's case, a message passed on), so all her
