@@ -168,7 +168,8 @@ def to_markdown(catalogue: Catalogue) -> str:
         "## Scoring and alerts",
         "",
         "A finding's score is the indicator's weight × the strength of its evidence × time",
-        f"decay (half the weight after {s.half_life_days:g} days without repetition).",
+        f"decay (half the weight after {s.half_life_days:g} days without repetition, unless an",
+        "indicator below sets its own half-life).",
         "Findings about the same person reinforce each other: each further indicator",
         "(other than a family's base, below marked *Reinforces: no*)",
         f"multiplies that person's risk by {1 + s.indicator_bonus:g} (up to {s.max_reinforcing}"

@@ -33,8 +33,8 @@ class ContactHours(Strict):
         description="Staff who contact a person's own number in the course of her case. A "
         "number contacted by n staff, more than this, counts 1/sqrt(n / case_callers): a "
         "number the whole force calls is an agency line, or a woman with a safeguarding "
-        "plan whom many officers call. For contact with no tasking, late or off duty, only "
-        "the callers with no tasking either count: her case officers' calls make her "
+        "plan whom many officers call. CONTACT_VULNERABLE counts, for contact late or off "
+        "duty, only the callers with no tasking either: her case officers' calls make her "
         "number no less hers.",
     )
     max_sharing: int = Field(
