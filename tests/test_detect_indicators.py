@@ -212,6 +212,78 @@ def test_leave_is_not_duty(tmp_path: Path) -> None:
     assert ("ACCESS_OFF_DUTY", "S2", "V1") in found
 
 
+# -- OFF_DUTY_RETURNS --------------------------------------------------------------------
+
+# Days in three weeks (Mondays 2, 9 and 16 March) after S1's grace period for I1 ended on
+# 4 March; S1 and S2 are on shift 07:00-17:00 every day.
+DAYS = ["2026-03-05", "2026-03-10", "2026-03-17"]
+
+
+def looks_at(hour: str, staff: str = "S1", prefix: str = "E", days: list[str] = DAYS) -> list[dict]:
+    return [view(f"{prefix}{i}", f"{d} {hour}", staff=staff) for i, d in enumerate(days)]
+
+
+def night_looks(staff: str = "S1", prefix: str = "E", days: list[str] = DAYS) -> list[dict]:
+    return looks_at("23:10", staff, prefix, days)
+
+
+def returns(found: dict) -> dict | None:
+    return found.get(("OFF_DUTY_RETURNS", "S1", "V1"))
+
+
+def test_off_duty_returns_week_after_week(tmp_path: Path) -> None:
+    f = returns(run(tmp_path, access_events=night_looks()))
+    assert f is not None
+    assert f["evidence"]["event_ids"] == ["E0", "E1", "E2"]
+    assert (
+        "off duty, outside any working session, in 3 weeks of 3 weeks"
+        in (f["evidence"]["explanation"])
+    )
+    assert "no one else looked at her off duty as often" in f["evidence"]["explanation"]
+
+
+def test_off_duty_returns_need_several_weeks(tmp_path: Path) -> None:
+    found = run(tmp_path, access_events=night_looks(days=DAYS[:2]))
+    assert returns(found) is None
+    assert ("ACCESS_OFF_DUTY", "S1", "V1") in found
+
+
+def test_colleagues_on_shift_do_not_hide_off_duty_returns(tmp_path: Path) -> None:
+    alone = run(tmp_path / "alone", access_events=night_looks())
+    # S2 reads about V1 at work on the same days, as often: that crowds S1's looks for
+    # ACCESS_NO_PURPOSE, but not his looks from home.
+    crowded = run(tmp_path / "crowded", access_events=night_looks() + looks_at("12:00", "S2", "D"))
+    assert returns(alone) is not None and returns(crowded) is not None
+    assert returns(crowded)["score"] == returns(alone)["score"]
+    no_purpose = ("ACCESS_NO_PURPOSE", "S1", "V1")
+    assert crowded[no_purpose]["score"] < alone[no_purpose]["score"]
+
+
+def test_colleagues_off_duty_as_often_share_the_concern(tmp_path: Path) -> None:
+    alone = returns(run(tmp_path / "alone", access_events=night_looks()))
+    both = run(tmp_path / "both", access_events=night_looks() + night_looks("S2", "F"))
+    assert alone is not None and returns(both) is not None
+    assert returns(both)["score"] < alone["score"]
+    assert "1.0 other staff looked at her off duty" in returns(both)["evidence"]["explanation"]
+
+
+def test_off_duty_returns_in_working_sessions_are_unrostered_work(tmp_path: Path) -> None:
+    busy = [
+        {
+            "event_id": f"B{w}{i}",
+            "ts": f"{d} 23:{i * 5 + 1:02d}",
+            "staff_id": "S1",
+            "system": "PNC",
+            "action": "SEARCH",
+            "subject_type": "VEHICLE",
+            "subject_id": f"VRM{i}",
+        }
+        for w, d in enumerate(DAYS)
+        for i in range(8)
+    ]
+    assert returns(run(tmp_path, access_events=night_looks() + busy)) is None
+
+
 # -- CONTACT_VULNERABLE ------------------------------------------------------------------
 
 CONTACTS = [

@@ -233,7 +233,15 @@ class Sources:
         ]
         ev = flag_matches(ev, tp, covered, "team_tasked")
         ev = ev.mutate(week=ev.ts.truncate("W"))
-        ev = self._mark_news(ev)
+        ev = self.with_rarity(self._mark_news(ev))
+        return self._shared("unexplained_access", ev)
+
+    def with_rarity(self, events: ir.Table) -> ir.Table:
+        """`events` (unexplained looks with staff_id, person_id, ts, week, team_tasked and
+        in_news) with `crowd` and `rarity` as in `unexplained_access`, counted among these
+        events only. Given a subset, such as the looks made off duty, a look is judged
+        against the looks colleagues made in the same circumstances."""
+        ev = events.drop(*(c for c in ("crowd", "rarity") if c in events.columns))
         keys = ["staff_id", "person_id", "week"]
         crowd = _crowd_as_persistent(ev, keys, "crowd")
         stale = ev.filter(~ev.in_news)
@@ -243,10 +251,9 @@ class Sources:
         team_weight = ibis.ifelse(ev.team_tasked, self.purpose.team_purpose_weight, 1.0)
         news_rarity = self.purpose.news_weight / ev.crowd.cast("float64")
         stale_rarity = 1.0 / ev.stale_crowd.fill_null(1).cast("float64")
-        ev = ev.mutate(
+        return ev.mutate(
             rarity=team_weight * ibis.ifelse(ev.in_news, news_rarity, stale_rarity)
         ).drop("stale_crowd")
-        return self._shared("unexplained_access", ev)
 
     def _mark_news(self, events: ir.Table) -> ir.Table:
         """`events` (person_id, ts) with `in_news`: whether an incident involving the person

@@ -5,6 +5,7 @@ from __future__ import annotations
 from vigil.detect.indicators.access import (
     ACCESS_NO_PURPOSE,
     ACCESS_OFF_DUTY,
+    OFF_DUTY_RETURNS,
     REPEAT_ACCESS_SAME_PERSON,
 )
 from vigil.detect.indicators.base import FINDING_COLUMNS, Indicator
@@ -20,6 +21,7 @@ INDICATORS: dict[str, Indicator] = {
     for i in (
         ACCESS_NO_PURPOSE,
         ACCESS_OFF_DUTY,
+        OFF_DUTY_RETURNS,
         REPEAT_ACCESS_SAME_PERSON,
         ACCESS_AFTER_INVOLVEMENT,
         VULNERABLE_TRAWL,

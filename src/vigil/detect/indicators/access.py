@@ -1,7 +1,7 @@
 """Indicators over access to people's records without a policing purpose:
-ACCESS_NO_PURPOSE, ACCESS_OFF_DUTY and REPEAT_ACCESS_SAME_PERSON.
+ACCESS_NO_PURPOSE, ACCESS_OFF_DUTY, OFF_DUTY_RETURNS and REPEAT_ACCESS_SAME_PERSON.
 
-All three read `Sources.unexplained_access`: looks at vulnerable people that neither the
+All four read `Sources.unexplained_access`: looks at vulnerable people that neither the
 member of staff's own tasking nor their team's explains, each weighted by its rarity."""
 
 from __future__ import annotations
@@ -62,9 +62,7 @@ class OffDutyParams(Strict):
 def access_off_duty(src: Sources, params: OffDutyParams) -> ir.Table:
     """Unexplained looks at a vulnerable person outside rostered duty, unless they fall in
     a busy working session (the shape of unrostered overtime)."""
-    off = src.off_duty(src.unexplained_access)
-    off = off.filter(~_in_working_session(src, off, params.working_session_events))
-    g = pair_summary(off)
+    g = pair_summary(_private_looks(src, params.working_session_events))
     explanation = (
         ibis.literal("looked at the record of a vulnerable person (")
         + g.vulnerability
@@ -75,6 +73,60 @@ def access_off_duty(src: Sources, params: OffDutyParams) -> ir.Table:
         + ", with no tasking involving them"
     )
     return as_findings(g, strength=(g.weighted_days + 1).log2(), explanation=explanation)
+
+
+def _private_looks(src: Sources, working_session_events: int) -> ir.Table:
+    """Unexplained looks made off duty and outside a busy working session."""
+    off = src.off_duty(src.unexplained_access)
+    return off.filter(~_in_working_session(src, off, working_session_events))
+
+
+class OffDutyReturnsParams(Strict):
+    min_weeks: int = Field(
+        default=3, ge=2, description="Fewest distinct weeks with off-duty looks at her."
+    )
+    working_session_events: int = Field(
+        default=6,
+        ge=1,
+        description="Look-ups within an hour that make an off-duty look part of a working "
+        "session (unrostered overtime), not a private look.",
+    )
+
+
+def off_duty_returns(src: Sources, params: OffDutyReturnsParams) -> ir.Table:
+    """Returning in one's own time, week after week, to the same vulnerable person.
+
+    Each look is judged against the looks colleagues made at her off duty: a woman in the
+    news is read about at work by hundreds, and their looks say nothing about the one
+    officer who looks her up from home, night after night. Each week counts its rarest
+    look, so the measure is persistence, not volume."""
+    off = src.with_rarity(_private_looks(src, params.working_session_events))
+    keys = ["staff_id", "person_id"]
+    per_week = off.group_by([*keys, "week"]).aggregate(w=off.rarity.max())
+    weights = per_week.group_by(keys).aggregate(weighted_weeks=per_week.w.sum())
+    g = pair_summary(off).join(weights, keys)
+    g = g.filter(g.n_weeks >= params.min_weeks)
+    explanation = (
+        ibis.literal("looked at the record of a vulnerable person (")
+        + g.vulnerability
+        + ") off duty, outside any working session, in "
+        + plural(g.n_weeks, "week")
+        + " of "
+        + plural(weeks_spanned(g.first_ts, g.last_ts), "week")
+        + " ("
+        + plural(g.n_events, "time")
+        + " on "
+        + plural(g.n_days, "day")
+        + "), with no tasking involving them"
+        + ibis.ifelse(
+            g.mean_others >= 0.5,
+            ibis.literal("; on average ")
+            + text(g.mean_others.round(1))
+            + " other staff looked at her off duty as often in the same weeks",
+            "; no one else looked at her off duty as often in those weeks",
+        )
+    )
+    return as_findings(g, strength=(g.weighted_weeks + 1).log2(), explanation=explanation)
 
 
 #: Fixation is on one, two, at most three people; beyond that, returns are spread over a caseload.
@@ -169,6 +221,7 @@ def _in_working_session(src: Sources, events: ir.Table, threshold: int) -> ir.Bo
 
 ACCESS_NO_PURPOSE = Indicator("ACCESS_NO_PURPOSE", NoPurposeParams, access_no_purpose)
 ACCESS_OFF_DUTY = Indicator("ACCESS_OFF_DUTY", OffDutyParams, access_off_duty)
+OFF_DUTY_RETURNS = Indicator("OFF_DUTY_RETURNS", OffDutyReturnsParams, off_duty_returns)
 REPEAT_ACCESS_SAME_PERSON = Indicator(
     "REPEAT_ACCESS_SAME_PERSON", RepeatParams, repeat_access_same_person
 )
