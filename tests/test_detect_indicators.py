@@ -259,6 +259,26 @@ def test_colleagues_on_shift_do_not_hide_off_duty_returns(tmp_path: Path) -> Non
     assert crowded[no_purpose]["score"] < alone[no_purpose]["score"]
 
 
+def test_a_team_colleagues_tasking_does_not_discount_looks_from_home(tmp_path: Path) -> None:
+    alone = run(tmp_path / "alone", access_events=night_looks())
+    colleague_on_her_case = {
+        "incident_id": "I1",
+        "staff_id": "S2",
+        "role": "OIC",
+        "assigned_at": "2026-03-01 12:00",
+        "unassigned_at": None,
+    }
+    covered = run(
+        tmp_path / "covered",
+        incident_staff=[*TASKING, colleague_on_her_case],
+        access_events=night_looks(),
+    )
+    assert returns(alone) is not None and returns(covered) is not None
+    assert returns(covered)["score"] == returns(alone)["score"]
+    off_duty = ("ACCESS_OFF_DUTY", "S1", "V1")
+    assert covered[off_duty]["score"] < alone[off_duty]["score"]
+
+
 def test_colleagues_off_duty_as_often_share_the_concern(tmp_path: Path) -> None:
     alone = returns(run(tmp_path / "alone", access_events=night_looks()))
     both = run(tmp_path / "both", access_events=night_looks() + night_looks("S2", "F"))

@@ -99,8 +99,9 @@ def off_duty_returns(src: Sources, params: OffDutyReturnsParams) -> ir.Table:
     Each look is judged against the looks colleagues made at her off duty: a woman in the
     news is read about at work by hundreds, and their looks say nothing about the one
     officer who looks her up from home, night after night. Each week counts its rarest
-    look, so the measure is persistence, not volume."""
-    off = src.with_rarity(_private_looks(src, params.working_session_events))
+    look, so the measure is persistence, not volume. A team colleague's tasking does not
+    discount these looks: a team shares its cases at work, not from home at night."""
+    off = src.with_rarity(_private_looks(src, params.working_session_events), team_discount=False)
     keys = ["staff_id", "person_id"]
     per_week = off.group_by([*keys, "week"]).aggregate(w=off.rarity.max())
     weights = per_week.group_by(keys).aggregate(weighted_weeks=per_week.w.sum())
