@@ -709,6 +709,21 @@ def test_partner_report_with_misspelt_surname_and_collar_fragment(tmp_path: Path
     assert ("PARTNER_CONCERN", "S3", None) not in found  # same surname, nothing else
 
 
+def test_a_collar_fragment_counts_where_the_witness_placed_it(tmp_path: Path) -> None:
+    # S1 is NH4823; S4, at the same station, is NH2148: the same two digits at its end.
+    s4 = {**NAMED_STAFF[2], "staff_id": "S4", "collar_number": "NH2148", "station": "Northtown"}
+    staff = [*NAMED_STAFF, s4]
+    linked = {}
+    for case, description in (
+        ("start", "number on his shoulder started NH48, from Northtown"),
+        ("end", "collar number ending 48, from Northtown"),
+        ("anywhere", "number had 48 in it, from Northtown"),
+    ):
+        found = run(tmp_path / case, staff=staff, partner_reports=[report(description)])
+        linked[case] = sorted(k[1] for k in found if k[0] == "PARTNER_CONCERN")
+    assert linked == {"start": ["S1"], "end": ["S4"], "anywhere": ["S1", "S4"]}
+
+
 def test_a_partner_concern_fades_by_its_own_half_life(tmp_path: Path) -> None:
     catalogue = load_catalogue()
     concern_half_life = catalogue.half_life_days("PARTNER_CONCERN")

@@ -90,6 +90,9 @@ class PartnerParams(Strict):
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
 _DIGITS = re.compile(r"\d+")
+# "number on his shoulder started NH77", "collar number ending 87": where the digits sit.
+_STARTS = re.compile(r"\b(?:start|begin|began|begun)\w*(?:\s+with)?\s+[a-z]{0,3}$")
+_ENDS = re.compile(r"\bend\w*(?:\s+(?:in|with))?\s+[a-z]{0,3}$")
 _OPENER = re.compile(r"(?:^|[.;:!?]\s*)([A-Za-z][A-Za-z'\-]+)")
 
 
@@ -171,7 +174,7 @@ def _score_report(
     # Names are written with a capital; "drives a green car" is not PC Green.
     words = [w.lower() for w in _WORD.findall(text) if w[0].isupper()]
     openers = {w.lower() for w in _OPENER.findall(text)}
-    fragments = [d for d in _DIGITS.findall(text) if len(d) >= params.min_collar_digits]
+    fragments = _collar_fragments(text, params.min_collar_digits)
     n = len(staff_ids)
     score = np.zeros(n)
     reasons: list[list[str]] = [[] for _ in range(n)]
@@ -206,9 +209,9 @@ def _score_report(
     for i, collar in enumerate(collars):
         if not collar:
             continue
-        covered = max((len(f) for f in fragments if f in collar), default=0)
+        covered = max((len(f) for f, at in fragments if _placed(f, at, collar)), default=0)
         # "Something like 9276" for 2976: a digit wrong or two swapped still narrows it.
-        near = max((len(f) - 1 for f in fragments if _near(f, collar)), default=0)
+        near = max((len(f) - 1 for f, _ in fragments if _near(f, collar)), default=0)
         if covered or near:
             score[i] += params.collar_points * max(covered, near) / len(collar)
             reasons[i].append(
@@ -241,6 +244,27 @@ def _score_report(
         staff_ids[j]: _Match(float(score[j]), reasons[j])
         for j in np.flatnonzero(score > 0).tolist()
     }
+
+
+def _collar_fragments(text: str, min_digits: int) -> list[tuple[str, str | None]]:
+    """Digit runs in a description, each with where the witness placed it in the collar
+    number: "start" ("started NH77"), "end" ("ending 87") or None (anywhere)."""
+    fragments: list[tuple[str, str | None]] = []
+    for m in _DIGITS.finditer(text):
+        if len(m.group()) < min_digits:
+            continue
+        before = text[max(0, m.start() - 40) : m.start()].lower()
+        at = "start" if _STARTS.search(before) else "end" if _ENDS.search(before) else None
+        fragments.append((m.group(), at))
+    return fragments
+
+
+def _placed(fragment: str, at: str | None, collar: str) -> bool:
+    if at == "start":
+        return collar.startswith(fragment)
+    if at == "end":
+        return collar.endswith(fragment)
+    return fragment in collar
 
 
 def _near(fragment: str, collar: str) -> bool:
