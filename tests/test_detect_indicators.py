@@ -180,11 +180,12 @@ def test_off_duty_not_raised_on_shift_or_within_duty_grace(tmp_path: Path) -> No
     assert ("ACCESS_OFF_DUTY", "S1", "V1") not in found
 
 
-def test_off_duty_busy_session_is_taken_as_unrostered_work(tmp_path: Path) -> None:
-    busy = [
+def busy_session(day: str, hour: str, prefix: str = "B") -> list[dict[str, Any]]:
+    """Eight vehicle checks by S1 within the hour: the shape of unrostered work."""
+    return [
         {
-            "event_id": f"B{i}",
-            "ts": f"2026-03-10 22:{i * 5:02d}",
+            "event_id": f"{prefix}{i}",
+            "ts": f"{day} {hour}:{i * 5 + 1:02d}",
             "staff_id": "S1",
             "system": "PNC",
             "action": "SEARCH",
@@ -193,9 +194,16 @@ def test_off_duty_busy_session_is_taken_as_unrostered_work(tmp_path: Path) -> No
         }
         for i in range(8)
     ]
+
+
+def test_off_duty_busy_session_is_taken_as_unrostered_work(tmp_path: Path) -> None:
     found = run(
         tmp_path,
-        access_events=[*busy, view("E1", "2026-03-10 22:30"), view("E2", "2026-03-12 12:00")],
+        access_events=[
+            *busy_session("2026-03-10", "22"),
+            view("E1", "2026-03-10 22:30"),
+            view("E2", "2026-03-12 12:00"),
+        ],
     )
     assert ("ACCESS_OFF_DUTY", "S1", "V1") not in found
     assert ("ACCESS_NO_PURPOSE", "S1", "V1") in found  # still no purpose
@@ -288,19 +296,7 @@ def test_colleagues_off_duty_as_often_share_the_concern(tmp_path: Path) -> None:
 
 
 def test_off_duty_returns_in_working_sessions_are_unrostered_work(tmp_path: Path) -> None:
-    busy = [
-        {
-            "event_id": f"B{w}{i}",
-            "ts": f"{d} 23:{i * 5 + 1:02d}",
-            "staff_id": "S1",
-            "system": "PNC",
-            "action": "SEARCH",
-            "subject_type": "VEHICLE",
-            "subject_id": f"VRM{i}",
-        }
-        for w, d in enumerate(DAYS)
-        for i in range(8)
-    ]
+    busy = [e for w, d in enumerate(DAYS) for e in busy_session(d, "23", f"B{w}-")]
     assert returns(run(tmp_path, access_events=night_looks() + busy)) is None
 
 
@@ -720,8 +716,19 @@ def test_a_collar_fragment_counts_where_the_witness_placed_it(tmp_path: Path) ->
         ("anywhere", "number had 48 in it, from Northtown"),
     ):
         found = run(tmp_path / case, staff=staff, partner_reports=[report(description)])
-        linked[case] = sorted(k[1] for k in found if k[0] == "PARTNER_CONCERN")
-    assert linked == {"start": ["S1"], "end": ["S4"], "anywhere": ["S1", "S4"]}
+        linked[case] = {
+            k[1]: f["evidence"]["explanation"]
+            for k, f in found.items()
+            if k[0] == "PARTNER_CONCERN"
+        }
+    assert {case: sorted(staff) for case, staff in linked.items()} == {
+        "start": ["S1"],
+        "end": ["S4"],
+        "anywhere": ["S1", "S4"],
+    }
+    assert "collar number fragment (first 2 of 4 digits)" in linked["start"]["S1"]
+    assert "collar number fragment (last 2 of 4 digits)" in linked["end"]["S4"]
+    assert "collar number fragment (2 of 4 digits)" in linked["anywhere"]["S4"]
 
 
 def test_a_partner_concern_fades_by_its_own_half_life(tmp_path: Path) -> None:

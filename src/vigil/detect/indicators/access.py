@@ -81,15 +81,9 @@ def _private_looks(src: Sources, working_session_events: int) -> ir.Table:
     return off.filter(~_in_working_session(src, off, working_session_events))
 
 
-class OffDutyReturnsParams(Strict):
+class OffDutyReturnsParams(OffDutyParams):
     min_weeks: int = Field(
         default=3, ge=2, description="Fewest distinct weeks with off-duty looks at her."
-    )
-    working_session_events: int = Field(
-        default=6,
-        ge=1,
-        description="Look-ups within an hour that make an off-duty look part of a working "
-        "session (unrostered overtime), not a private look.",
     )
 
 

@@ -209,13 +209,15 @@ def _score_report(
     for i, collar in enumerate(collars):
         if not collar:
             continue
-        covered = max((len(f) for f, at in fragments if _placed(f, at, collar)), default=0)
+        placed = [(len(f), at) for f, at in fragments if _placed(f, at, collar)]
+        covered, at = max(placed, key=lambda p: p[0], default=(0, None))
         # "Something like 9276" for 2976: a digit wrong or two swapped still narrows it.
         near = max((len(f) - 1 for f, _ in fragments if _near(f, collar)), default=0)
         if covered or near:
             score[i] += params.collar_points * max(covered, near) / len(collar)
+            where = {"start": "first ", "end": "last ", None: ""}[at]
             reasons[i].append(
-                f"collar number fragment ({covered} of {len(collar)} digits)"
+                f"collar number fragment ({where}{covered} of {len(collar)} digits)"
                 if covered >= near
                 else f"collar number fragment ({near} of {len(collar)} digits, one slip)"
             )
