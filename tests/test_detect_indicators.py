@@ -721,7 +721,7 @@ def test_a_collar_fragment_counts_where_the_witness_placed_it(tmp_path: Path) ->
             for k, f in found.items()
             if k[0] == "PARTNER_CONCERN"
         }
-    assert {case: sorted(staff) for case, staff in linked.items()} == {
+    assert {case: sorted(matched) for case, matched in linked.items()} == {
         "start": ["S1"],
         "end": ["S4"],
         "anywhere": ["S1", "S4"],
