@@ -113,13 +113,7 @@ def off_duty_returns(src: Sources, params: OffDutyReturnsParams) -> ir.Table:
         + " on "
         + plural(g.n_days, "day")
         + "), with no tasking involving them"
-        + ibis.ifelse(
-            g.mean_others >= 0.5,
-            ibis.literal("; on average ")
-            + text(g.mean_others.round(1))
-            + " other staff looked at her off duty as often in the same weeks",
-            "; no one else looked at her off duty as often in those weeks",
-        )
+        + others_note(g.mean_others, how="off duty")
     )
     return as_findings(g, strength=(g.weighted_weeks + 1).log2(), explanation=explanation)
 

@@ -101,13 +101,14 @@ def pair_summary(events: ir.Table) -> ir.Table:
     return g.join(weights, keys)
 
 
-def others_note(mean_others: ir.FloatingValue) -> ir.StringValue:
+def others_note(mean_others: ir.FloatingValue, how: str = "without a tasking") -> ir.StringValue:
     """How crowded the looks were: '; on average 2.5 other staff looked at her without a
-    tasking as often in the same weeks' (see `Sources.unexplained_access`)."""
+    tasking as often in the same weeks' (see `Sources.unexplained_access`). `how` names
+    the looks the crowd was counted among ("off duty")."""
     return ibis.ifelse(
         mean_others >= 0.5,
         ibis.literal("; on average ")
         + text(mean_others.round(1))
-        + " other staff looked at her without a tasking as often in the same weeks",
-        "; no one else looked at her without a tasking as often in those weeks",
+        + f" other staff looked at her {how} as often in the same weeks",
+        f"; no one else looked at her {how} as often in those weeks",
     )
