@@ -59,6 +59,11 @@ def test_unknown_tasking_role_is_refused(tmp_path: Path) -> None:
         CatalogueError, match=r"ACCESS_AFTER_INVOLVEMENT.*unknown tasking role codes \['ATTENDED'\]"
     ):
         load_catalogue(_write(tmp_path, text))
+    text = _default_text().replace('lasting_roles = ["ANALYST"]', 'lasting_roles = ["ANALYSIS"]')
+    with pytest.raises(
+        CatalogueError, match=r"purpose\.lasting_roles.*unknown tasking role codes \['ANALYSIS'\]"
+    ):
+        load_catalogue(_write(tmp_path, text))
 
 
 def test_missing_text_field_is_refused(tmp_path: Path) -> None:

@@ -511,14 +511,14 @@ def test_after_involvement_names_the_incident_and_the_gap(tmp_path: Path) -> Non
 
 def test_returns_after_desk_work_on_her_incident_count_less(tmp_path: Path) -> None:
     looks = [view("E1", "2026-03-10 11:00"), view("E2", "2026-03-24 11:00")]
-    analyst = [{**TASKING[0], "role": "ANALYST"}]
+    supervisor = [{**TASKING[0], "role": "SUPERVISOR"}]
     attended = run(tmp_path / "a", access_events=looks)
-    analysed = run(tmp_path / "b", access_events=looks, incident_staff=analyst)
+    supervised = run(tmp_path / "b", access_events=looks, incident_staff=supervisor)
     key = ("ACCESS_AFTER_INVOLVEMENT", "S1", "V1")
     params = load_catalogue().indicators["ACCESS_AFTER_INVOLVEMENT"].params
-    assert "ANALYST" not in params.met_roles and params.other_roles_weight < 1
-    assert analysed[key]["score"] < attended[key]["score"]
-    assert "(as ANALYST)" in analysed[key]["evidence"]["explanation"]
+    assert "SUPERVISOR" not in params.met_roles and params.other_roles_weight < 1
+    assert supervised[key]["score"] < attended[key]["score"]
+    assert "(as SUPERVISOR)" in supervised[key]["evidence"]["explanation"]
     # Having met her outweighs later desk work on another of her incidents: the
     # explanation names the meeting, and the looks count in full.
     incidents = [*INCIDENTS, {"incident_id": "I2", "type": "STALKING", "opened_at": "2026-03-03"}]
@@ -529,12 +529,32 @@ def test_returns_after_desk_work_on_her_incident_count_less(tmp_path: Path) -> N
         incident_people=[*INCIDENT_PEOPLE, {"incident_id": "I2", "person_id": "V1"}],
         incident_staff=[
             *TASKING,
-            {**TASKING[0], "incident_id": "I2", "role": "ANALYST"}
+            {**TASKING[0], "incident_id": "I2", "role": "SUPERVISOR"}
             | {"assigned_at": "2026-03-03 09:00", "unassigned_at": "2026-03-04 09:00"},
         ],
     )
     assert "incident I1 (as ATTENDING)" in both[key]["evidence"]["explanation"]
     assert both[key]["score"] == pytest.approx(attended[key]["score"])
+
+
+def test_an_analysts_work_on_her_incident_outlasts_the_tasking(tmp_path: Path) -> None:
+    # The tasking ended on 1 March. The attending officer's returns 9, 23 and 44 days
+    # later are after involvement; the analyst's are the problem profile that draws on
+    # the incident, until lasting_grace_days have passed.
+    purpose = load_catalogue().purpose
+    assert "ANALYST" in purpose.lasting_roles and 23 < purpose.lasting_grace_days < 44
+    looks = [
+        view("E1", "2026-03-10 11:00"),
+        view("E2", "2026-03-24 11:00"),
+        view("E3", "2026-04-14 11:00"),
+    ]
+    analyst = [{**TASKING[0], "role": "ANALYST"}]
+    attended = run(tmp_path / "a", access_events=looks)
+    analysed = run(tmp_path / "b", access_events=looks, incident_staff=analyst)
+    key = ("ACCESS_AFTER_INVOLVEMENT", "S1", "V1")
+    assert attended[key]["evidence"]["event_ids"] == ["E1", "E2", "E3"]
+    assert analysed[key]["evidence"]["event_ids"] == ["E3"]
+    assert "(as ANALYST)" in analysed[key]["evidence"]["explanation"]
 
 
 def test_a_finding_about_a_man_counts_the_less_likely_target_weight(tmp_path: Path) -> None:

@@ -141,7 +141,20 @@ def to_markdown(catalogue: Catalogue) -> str:
         "A member of staff has a policing purpose for a person while tasked to an incident",
         f"involving that person, from {p.grace_before_hours:g} hours before assignment until",
         f"{p.grace_after_hours:g} hours after the tasking ended (unassigned, or the incident",
-        "closed). Viewing an incident is access to every person in it. An update the member",
+        "closed). When the incident closes while the member of staff is still assigned, the",
+        f"purpose runs on for {p.grace_after_closure_days:g} days (file preparation, updates to"
+        " the victim, court).",
+        *(
+            [
+                "Tasking as " + " or ".join(p.lasting_roles) + " gives a purpose for at least"
+                f" {p.lasting_grace_days:g} days",
+                "after it ended: an analyst's problem profile draws on an incident's people for"
+                " weeks.",
+            ]
+            if p.lasting_roles
+            else []
+        ),
+        "Viewing an incident is access to every person in it. An update the member",
         "of staff makes to her record, or to an incident she is in, is work on her case:",
         f"looks within {p.case_work_hours:g} hours of it are explained too (a typed reason is",
         "not: it costs nothing to type). Duty is any rostered shift, overtime, on-call or",

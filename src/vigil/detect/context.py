@@ -158,7 +158,8 @@ class Sources:
         """When each member of staff had a policing purpose for each person: from a little
         before assignment to an incident involving the person until a grace period after
         the assignment ended: `grace_after_hours` after unassignment, or
-        `grace_after_closure_days` after the incident closed if still assigned then.
+        `grace_after_closure_days` after the incident closed if still assigned then, and
+        at least `lasting_grace_days` after either for tasking in `lasting_roles`.
         Open assignments on open incidents run on. Columns: staff_id, person_id,
         incident_id, role (the tasking's), purpose_from, purpose_to, involvement_ended
         (null while open)."""
@@ -168,6 +169,7 @@ class Sources:
         before = ibis.interval(minutes=int(self.purpose.grace_before_hours * 60))
         after = ibis.interval(minutes=int(self.purpose.grace_after_hours * 60))
         after_closure = ibis.interval(minutes=int(self.purpose.grace_after_closure_days * 1440))
+        lasting = ibis.interval(minutes=int(self.purpose.lasting_grace_days * 1440))
         joined = tasking.join(ip, "incident_id").left_join(inc, "incident_id")
         open_end = ibis.literal(OPEN_END)
         unassigned = joined.unassigned_at.fill_null(open_end)
@@ -177,6 +179,12 @@ class Sources:
             ibis.ifelse(unassigned == open_end, open_end, unassigned + after),
             ibis.ifelse(closed == open_end, open_end, closed + ibis.greatest(after, after_closure)),
         )
+        if self.purpose.lasting_roles:
+            purpose_to = ibis.ifelse(
+                joined.role.isin(self.purpose.lasting_roles) & (ended != open_end),
+                ibis.greatest(purpose_to, ended + lasting),
+                purpose_to,
+            )
         return joined.select(
             staff_id=joined.staff_id,
             person_id=joined.person_id,

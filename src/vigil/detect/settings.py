@@ -34,6 +34,13 @@ class PurposeSettings(Strict):
     news_window_days: float = Field(ge=0)
     news_weight: float = Field(ge=0, le=1)
     case_work_hours: float = Field(ge=0)
+    lasting_roles: list[str] = []
+    lasting_grace_days: float = Field(default=0, ge=0)
+
+    @field_validator("lasting_roles")
+    @classmethod
+    def _known_roles(cls, roles: list[str]) -> list[str]:
+        return known_codes(roles, contract.INCIDENT_STAFF_ROLES, "tasking role")
 
 
 class ScoringSettings(Strict):
