@@ -848,8 +848,31 @@ def test_partner_report_naming_the_person_links_to_who_looked_at_her(tmp_path: P
         ],
     )
     f = found[("PARTNER_CONCERN", "S2", "V1")]
-    assert "had looked at or contacted the person at risk untasked" in f["evidence"]["explanation"]
+    assert (
+        "had looked at the person at risk untasked, as no one else did as often"
+        in f["evidence"]["explanation"]
+    )
     # Her case officer's look is no link (and "Northtown" alone matches both officers).
+    assert ("PARTNER_CONCERN", "S1", "V1") not in found
+
+
+def test_a_text_to_her_links_more_than_a_look_others_made_as_often(tmp_path: Path) -> None:
+    # Both Northtown officers had her in front of them untasked: S2 texted her; S1 looked
+    # at her record once, as S3 did. The concern is about texts: it is S2's alone.
+    found = run(
+        tmp_path,
+        staff=NAMED_STAFF,
+        partner_reports=[report("an officer from Northtown", person="V1")],
+        person_contacts=CONTACTS,
+        contact_events=[sms("C1", "2026-03-15 23:40", "+447700900001", staff="S2")],
+        access_events=[
+            view("E1", "2026-03-10 11:00", staff="S1"),
+            view("E2", "2026-03-10 12:00", staff="S3"),
+        ],
+    )
+    f = found[("PARTNER_CONCERN", "S2", "V1")]
+    assert "had contacted the person at risk untasked" in f["evidence"]["explanation"]
+    assert "one of" not in f["evidence"]["explanation"]
     assert ("PARTNER_CONCERN", "S1", "V1") not in found
 
 

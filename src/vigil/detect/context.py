@@ -252,9 +252,9 @@ class Sources:
         `team_discount`, a team colleague's tasking does not lower a look's rarity."""
         ev = events.drop(*(c for c in ("crowd", "rarity") if c in events.columns))
         keys = ["staff_id", "person_id", "week"]
-        crowd = _crowd_as_persistent(ev, keys, "crowd")
+        crowd = crowd_as_persistent(ev, keys, "crowd")
         stale = ev.filter(~ev.in_news)
-        stale_crowd = _crowd_as_persistent(stale, keys, "stale_crowd")
+        stale_crowd = crowd_as_persistent(stale, keys, "stale_crowd")
         ev = ev.join(crowd, keys).left_join(stale_crowd, keys)
         ev = ev.drop("staff_id_right", "person_id_right", "week_right")
         team_weight = ibis.ifelse(
@@ -439,13 +439,14 @@ def flag_matches(
     )
 
 
-def _crowd_as_persistent(events: ir.Table, keys: list[str], name: str) -> ir.Table:
-    """Per (staff_id, person_id, week) of `events`: how many staff looked at the person
-    that week on at least as many days as this member of staff (themselves included)."""
-    staff, person, week = keys
+def crowd_as_persistent(events: ir.Table, keys: list[str], name: str) -> ir.Table:
+    """Per (staff_id, person_id, *period) of `events` (keys in that order; no period is
+    the whole of `events`): how many staff looked at the person in that period on at least
+    as many days as this member of staff (themselves included)."""
+    staff, person, *period = keys
     days = events.group_by(keys).aggregate(days=events.ts.date().nunique())
-    week_of_person = [days[person], days[week]]
+    person_in_period = [days[person], *(days[k] for k in period)]
     # rank() counts those who looked on more days; the ties are those on as many.
-    more = ibis.rank().over(group_by=week_of_person, order_by=ibis.desc(days.days))
-    same = days[staff].count().over(group_by=[*week_of_person, days.days])
+    more = ibis.rank().over(group_by=person_in_period, order_by=ibis.desc(days.days))
+    same = days[staff].count().over(group_by=[*person_in_period, days.days])
     return days.select(*keys, **{name: more + same})

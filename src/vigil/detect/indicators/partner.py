@@ -3,10 +3,10 @@
 A refuge worker or an IDVA seldom knows an officer's name: she passes on what the woman
 said — "Dan, from Northtown, number had 23 in it". Each report is matched against every
 member of staff on name fragments (fuzzy, for misspellings), collar-number fragments and
-station, and on whether the staff member has looked at or contacted the person at risk
-(when the partner could share who she is). Reports are few and staff thousands, so the
-matching runs in memory with rapidfuzz's vectorised scorers; the access and contact
-evidence comes from the lake through Ibis.
+station, and on whether the staff member has contacted the person at risk, or looked at
+her record as few colleagues did, untasked (when the partner could share who she is).
+Reports are few and staff thousands, so the matching runs in memory with rapidfuzz's
+vectorised scorers; the access and contact evidence comes from the lake through Ibis.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pydantic import Field
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from vigil.detect.context import Sources
+from vigil.detect.context import Sources, crowd_as_persistent
 from vigil.detect.indicators.base import Indicator
 from vigil.detect.settings import Strict
 
@@ -56,8 +56,10 @@ class PartnerParams(Strict):
     person_link_points: float = Field(
         default=2.0,
         ge=0,
-        description="Points when the member of staff looked at or contacted the person at "
-        "risk without being tasked to her (her case officers did so legitimately).",
+        description="Points when the member of staff contacted the person at risk without "
+        "being tasked to her (her case officers did so legitimately), or was the only one to "
+        "look at her record untasked as often; shared by those who looked as often (a woman "
+        "in the news is looked up by hundreds).",
     )
     min_match: float = Field(
         default=1.5, gt=0, description="Fewest points to link a report to a member of staff."
@@ -167,7 +169,7 @@ def _score_report(
     collars: list[str],
     stations: list[str],
     roles: list[str],
-    linked: dict[str, set[str]],
+    linked: dict[str, dict[str, _Link]],
     params: PartnerParams,
 ) -> dict[str, _Match]:
     text = report["officer_description"] or ""
@@ -238,9 +240,10 @@ def _score_report(
     person = report["person_id"]
     if person:
         for i, staff_id in enumerate(staff_ids):
-            if staff_id in linked.get(person, ()):
-                score[i] += params.person_link_points
-                reasons[i].append("had looked at or contacted the person at risk untasked")
+            link = linked.get(person, {}).get(staff_id)
+            if link is not None:
+                score[i] += params.person_link_points * link.strength
+                reasons[i].append(link.reason)
 
     return {
         staff_ids[j]: _Match(float(score[j]), reasons[j])
@@ -295,9 +298,32 @@ def _theme_pattern(themes: list[str]) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(re.escape(t) for t in themes) + ")", re.IGNORECASE)
 
 
-def _staff_linked_to_people(src: Sources, people: list[str]) -> dict[str, set[str]]:
-    """For each person named in a report: staff who accessed their record or contacted
-    one of their contact points while not tasked to her (at any time the run can see).
+@dataclass
+class _Link:
+    """How a member of staff is linked to a person at risk, untasked."""
+
+    contacted: bool
+    crowd: int  # staff who looked at her untasked on at least as many days (self included)
+
+    @property
+    def strength(self) -> float:
+        return 1.0 if self.contacted else 1.0 / self.crowd
+
+    @property
+    def reason(self) -> str:
+        if self.contacted:
+            return "had contacted the person at risk untasked"
+        if self.crowd == 1:
+            return "had looked at the person at risk untasked, as no one else did as often"
+        return (
+            "had looked at the person at risk untasked, as "
+            f"{self.crowd - 1} other staff did as often"
+        )
+
+
+def _staff_linked_to_people(src: Sources, people: list[str]) -> dict[str, dict[str, _Link]]:
+    """For each person named in a report: staff who contacted one of her contact points,
+    or accessed her record, while not tasked to her (at any time the run can see).
     Her case officers' work is no link: in a large force dozens of them have it."""
     if not people:
         return {}
@@ -307,11 +333,19 @@ def _staff_linked_to_people(src: Sources, people: list[str]) -> dict[str, set[st
     pc = src["person_contacts"].filter(src["person_contacts"].person_id.isin(wanted))
     c = src["contact_events"]
     contacted = c.join(pc, c.counterpart == pc.value).select(pc.person_id, c.staff_id, c.ts)
-    untasked = src.without_purpose(accessed.union(contacted))
-    pairs = untasked.select("person_id", "staff_id").distinct().to_pyarrow().to_pylist()
-    linked: dict[str, set[str]] = {}
-    for pair in pairs:
-        linked.setdefault(pair["person_id"], set()).add(pair["staff_id"])
+    keys = ["staff_id", "person_id"]
+    looks = crowd_as_persistent(src.without_purpose(accessed), keys, "crowd")
+    contacts = src.without_purpose(contacted).select(*keys).distinct().mutate(contacted=True)
+    links = looks.outer_join(contacts, keys).select(
+        staff_id=ibis.coalesce(looks.staff_id, contacts.staff_id),
+        person_id=ibis.coalesce(looks.person_id, contacts.person_id),
+        contacted=contacts.contacted.fill_null(False),
+        crowd=looks.crowd.fill_null(1),
+    )
+    linked: dict[str, dict[str, _Link]] = {}
+    for row in links.to_pyarrow().to_pylist():
+        link = _Link(row["contacted"], int(row["crowd"]))
+        linked.setdefault(row["person_id"], {})[row["staff_id"]] = link
     return linked
 
 
