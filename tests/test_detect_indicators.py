@@ -284,7 +284,10 @@ def test_a_team_colleagues_tasking_does_not_discount_looks_from_home(tmp_path: P
     assert returns(alone) is not None and returns(covered) is not None
     assert returns(covered)["score"] == returns(alone)["score"]
     off_duty = ("ACCESS_OFF_DUTY", "S1", "V1")
-    assert covered[off_duty]["score"] < alone[off_duty]["score"]
+    assert covered[off_duty]["score"] == alone[off_duty]["score"]
+    # Counted with the looks made at work, the team's case does explain some of them.
+    no_purpose = ("ACCESS_NO_PURPOSE", "S1", "V1")
+    assert covered[no_purpose]["score"] < alone[no_purpose]["score"]
 
 
 def test_colleagues_off_duty_as_often_share_the_concern(tmp_path: Path) -> None:

@@ -228,7 +228,8 @@ class Sources:
         return to a prolific missing person every week, each carries 1/30 of it, so the
         team's weekly returns to her do not add up, over months, to one officer's
         fixation on a woman no one else looks at.
-        Columns: those of `vulnerable_access`, team_id, team_tasked, week, crowd, rarity."""
+        Columns: those of `vulnerable_access`, team_id, team_tasked, week, crowd,
+        crowd_rarity (before the team discount), rarity."""
         ev = self.without_purpose(self.vulnerable_access)
         teams = self["staff"].select("staff_id", "team_id")
         ev = ev.join(teams, "staff_id")
@@ -249,8 +250,10 @@ class Sources:
         in_news) with `crowd` and `rarity` as in `unexplained_access`, counted among these
         events only. Given a subset, such as the looks made off duty, a look is judged
         against the looks colleagues made in the same circumstances. Without
-        `team_discount`, a team colleague's tasking does not lower a look's rarity."""
-        ev = events.drop(*(c for c in ("crowd", "rarity") if c in events.columns))
+        `team_discount`, a team colleague's tasking does not lower a look's rarity.
+        `crowd_rarity` is the rarity before any team discount."""
+        derived = ("crowd", "crowd_rarity", "rarity")
+        ev = events.drop(*(c for c in derived if c in events.columns))
         keys = ["staff_id", "person_id", "week"]
         crowd = crowd_as_persistent(ev, keys, "crowd")
         stale = ev.filter(~ev.in_news)
@@ -262,9 +265,8 @@ class Sources:
         )
         news_rarity = self.purpose.news_weight / ev.crowd.cast("float64")
         stale_rarity = 1.0 / ev.stale_crowd.fill_null(1).cast("float64")
-        return ev.mutate(
-            rarity=team_weight * ibis.ifelse(ev.in_news, news_rarity, stale_rarity)
-        ).drop("stale_crowd")
+        ev = ev.mutate(crowd_rarity=ibis.ifelse(ev.in_news, news_rarity, stale_rarity))
+        return ev.mutate(rarity=team_weight * ev.crowd_rarity).drop("stale_crowd")
 
     def _mark_news(self, events: ir.Table) -> ir.Table:
         """`events` (person_id, ts) with `in_news`: whether an incident involving the person

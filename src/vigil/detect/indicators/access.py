@@ -61,8 +61,10 @@ class OffDutyParams(Strict):
 
 def access_off_duty(src: Sources, params: OffDutyParams) -> ir.Table:
     """Unexplained looks at a vulnerable person outside rostered duty, unless they fall in
-    a busy working session (the shape of unrostered overtime)."""
-    g = pair_summary(_private_looks(src, params.working_session_events))
+    a busy working session (the shape of unrostered overtime). A team colleague's tasking
+    does not discount them: a team shares its cases at work, not from home at night."""
+    looks = _private_looks(src, params.working_session_events)
+    g = pair_summary(looks.mutate(rarity=looks.crowd_rarity))
     explanation = (
         ibis.literal("looked at the record of a vulnerable person (")
         + g.vulnerability
