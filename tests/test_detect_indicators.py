@@ -285,7 +285,7 @@ def test_a_team_colleagues_tasking_does_not_discount_looks_from_home(tmp_path: P
     assert returns(covered)["score"] == returns(alone)["score"]
     off_duty = ("ACCESS_OFF_DUTY", "S1", "V1")
     assert covered[off_duty]["score"] == alone[off_duty]["score"]
-    # Counted with the looks made at work, the team's case does explain some of them.
+    # ACCESS_NO_PURPOSE counts looks wherever they were made, and keeps the team discount.
     no_purpose = ("ACCESS_NO_PURPOSE", "S1", "V1")
     assert covered[no_purpose]["score"] < alone[no_purpose]["score"]
 
@@ -860,7 +860,7 @@ def test_partner_report_naming_the_person_links_to_who_looked_at_her(tmp_path: P
 
 
 def test_a_text_to_her_links_more_than_a_look_others_made_as_often(tmp_path: Path) -> None:
-    # Both Northtown officers had her in front of them untasked: S2 texted her; S1 looked
+    # Both Northtown officers are linked to her untasked: S2 texted her; S1 looked
     # at her record once, as S3 did. The concern is about texts: it is S2's alone.
     found = run(
         tmp_path,

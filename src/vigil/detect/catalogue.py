@@ -148,8 +148,8 @@ def to_markdown(catalogue: Catalogue) -> str:
             [
                 "Tasking as " + " or ".join(p.lasting_roles) + " gives a purpose for at least"
                 f" {p.lasting_grace_days:g} days",
-                "after it ended: an analyst's problem profile draws on an incident's people for"
-                " weeks.",
+                "after it ended: their work outlasts the tasking record (an analyst's problem",
+                "profile draws on an incident's people for weeks).",
             ]
             if p.lasting_roles
             else []
