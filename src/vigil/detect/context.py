@@ -245,13 +245,12 @@ class Sources:
         ev = self.with_rarity(self._mark_news(ev))
         return self._shared("unexplained_access", ev)
 
-    def with_rarity(self, events: ir.Table, team_discount: bool = True) -> ir.Table:
+    def with_rarity(self, events: ir.Table) -> ir.Table:
         """`events` (unexplained looks with staff_id, person_id, ts, week, team_tasked and
         in_news) with `crowd` and `rarity` as in `unexplained_access`, counted among these
         events only. Given a subset, such as the looks made off duty, a look is judged
-        against the looks colleagues made in the same circumstances. Without
-        `team_discount`, a team colleague's tasking does not lower a look's rarity.
-        `crowd_rarity` is the rarity before any team discount."""
+        against the looks colleagues made in the same circumstances. `crowd_rarity` is
+        the rarity before the team discount."""
         derived = ("crowd", "crowd_rarity", "rarity")
         ev = events.drop(*(c for c in derived if c in events.columns))
         keys = ["staff_id", "person_id", "week"]
@@ -260,9 +259,7 @@ class Sources:
         stale_crowd = crowd_as_persistent(stale, keys, "stale_crowd")
         ev = ev.join(crowd, keys).left_join(stale_crowd, keys)
         ev = ev.drop("staff_id_right", "person_id_right", "week_right")
-        team_weight = ibis.ifelse(
-            ev.team_tasked & team_discount, self.purpose.team_purpose_weight, 1.0
-        )
+        team_weight = ibis.ifelse(ev.team_tasked, self.purpose.team_purpose_weight, 1.0)
         news_rarity = self.purpose.news_weight / ev.crowd.cast("float64")
         stale_rarity = 1.0 / ev.stale_crowd.fill_null(1).cast("float64")
         ev = ev.mutate(crowd_rarity=ibis.ifelse(ev.in_news, news_rarity, stale_rarity))

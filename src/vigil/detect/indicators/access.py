@@ -63,8 +63,7 @@ def access_off_duty(src: Sources, params: OffDutyParams) -> ir.Table:
     """Unexplained looks at a vulnerable person outside rostered duty, unless they fall in
     a busy working session (the shape of unrostered overtime). A team colleague's tasking
     does not discount them: a team shares its cases at work, not from home at night."""
-    looks = _private_looks(src, params.working_session_events)
-    g = pair_summary(looks.mutate(rarity=looks.crowd_rarity))
+    g = pair_summary(_from_home(_private_looks(src, params.working_session_events)))
     explanation = (
         ibis.literal("looked at the record of a vulnerable person (")
         + g.vulnerability
@@ -83,6 +82,12 @@ def _private_looks(src: Sources, working_session_events: int) -> ir.Table:
     return off.filter(~_in_working_session(src, off, working_session_events))
 
 
+def _from_home(looks: ir.Table) -> ir.Table:
+    """`looks` (with `crowd_rarity`) with their rarity before the team discount: a team
+    shares its cases at work, not from home at night."""
+    return looks.mutate(rarity=looks.crowd_rarity)
+
+
 class OffDutyReturnsParams(OffDutyParams):
     min_weeks: int = Field(
         default=3, ge=2, description="Fewest distinct weeks with off-duty looks at her."
@@ -97,7 +102,7 @@ def off_duty_returns(src: Sources, params: OffDutyReturnsParams) -> ir.Table:
     officer who looks her up from home, night after night. Each week counts its rarest
     look, so the measure is persistence, not volume. A team colleague's tasking does not
     discount these looks: a team shares its cases at work, not from home at night."""
-    off = src.with_rarity(_private_looks(src, params.working_session_events), team_discount=False)
+    off = _from_home(src.with_rarity(_private_looks(src, params.working_session_events)))
     keys = ["staff_id", "person_id"]
     per_week = off.group_by([*keys, "week"]).aggregate(w=off.rarity.max())
     weights = per_week.group_by(keys).aggregate(weighted_weeks=per_week.w.sum())
