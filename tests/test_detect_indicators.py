@@ -560,6 +560,35 @@ def test_an_analysts_work_on_her_incident_outlasts_the_tasking(tmp_path: Path) -
     assert "(as ANALYST)" in analysed[key]["evidence"]["explanation"]
 
 
+def test_tasking_that_begins_after_the_incident_closed_runs_until_its_own_end(
+    tmp_path: Path,
+) -> None:
+    # I1 closed on 20 March. An OIC still assigned then keeps a purpose for
+    # grace_after_closure_days; an investigator assigned the day after the closure works
+    # the crime that follows the incident, until her own tasking ends on 20 April.
+    grace = load_catalogue().purpose.grace_after_closure_days
+    assert 14 <= grace < 21
+    looks = [
+        view("E1", "2026-03-25 11:00"),
+        view("E2", "2026-04-10 11:00"),
+        view("E3", "2026-04-14 11:00"),
+        view("E4", "2026-04-28 11:00"),
+    ]
+    oic = [{**TASKING[0], "role": "OIC", "unassigned_at": None}]
+    investigator = [
+        {**TASKING[0], "role": "INVESTIGATOR"}
+        | {"assigned_at": "2026-03-21 09:00", "unassigned_at": "2026-04-20 09:00"}
+    ]
+    still_assigned = run(tmp_path / "a", access_events=looks, incident_staff=oic)
+    after_closure = run(tmp_path / "b", access_events=looks, incident_staff=investigator)
+    key = ("ACCESS_AFTER_INVOLVEMENT", "S1", "V1")
+    assert still_assigned[key]["evidence"]["event_ids"] == ["E2", "E3", "E4"]
+    assert "(as OIC) ended on 2026-03-20" in still_assigned[key]["evidence"]["explanation"]
+    assert after_closure[key]["evidence"]["event_ids"] == ["E4"]
+    text = after_closure[key]["evidence"]["explanation"]
+    assert "(as INVESTIGATOR) ended on 2026-04-20" in text
+
+
 def test_a_finding_about_a_man_counts_the_less_likely_target_weight(tmp_path: Path) -> None:
     looks = [view("E1", "2026-03-10 11:00"), view("E2", "2026-03-24 11:00")]
     man = [{**p, "sex": "M"} if p["person_id"] == "V1" else p for p in PEOPLE]

@@ -144,6 +144,8 @@ def to_markdown(catalogue: Catalogue) -> str:
         "closed). When the incident closes while the member of staff is still assigned, the",
         f"purpose runs on for {p.grace_after_closure_days:g} days (file preparation, updates to"
         " the victim, court).",
+        "Tasking that begins after the incident closed (the investigation of the crime that",
+        "follows it, a review, safeguarding) runs until its own end.",
         *(
             [
                 "Tasking as " + " or ".join(p.lasting_roles) + " gives a purpose for at least"

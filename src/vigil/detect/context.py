@@ -159,7 +159,8 @@ class Sources:
         before assignment to an incident involving the person until a grace period after
         the assignment ended: `grace_after_hours` after unassignment, or
         `grace_after_closure_days` after the incident closed if still assigned then, and
-        at least `lasting_grace_days` after either for tasking in `lasting_roles`.
+        at least `lasting_grace_days` after either for tasking in `lasting_roles`. Tasking
+        that begins after the incident closed runs until its own end.
         Open assignments on open incidents run on. Columns: staff_id, person_id,
         incident_id, role (the tasking's), purpose_from, purpose_to, involvement_ended
         (null while open)."""
@@ -173,7 +174,11 @@ class Sources:
         joined = tasking.join(ip, "incident_id").left_join(inc, "incident_id")
         open_end = ibis.literal(OPEN_END)
         unassigned = joined.unassigned_at.fill_null(open_end)
-        closed = joined.closed_at.fill_null(open_end)
+        # Tasking that begins after the incident closed (the investigation, a review,
+        # safeguarding) is work that follows the incident: the closure does not end it.
+        closed = ibis.ifelse(
+            joined.closed_at > joined.assigned_at, joined.closed_at, ibis.null("timestamp('UTC')")
+        ).fill_null(open_end)
         ended = ibis.least(unassigned, closed)
         purpose_to = ibis.least(
             ibis.ifelse(unassigned == open_end, open_end, unassigned + after),
