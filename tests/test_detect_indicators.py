@@ -757,6 +757,28 @@ def test_partner_report_with_misspelt_surname_and_collar_fragment(tmp_path: Path
     assert ("PARTNER_CONCERN", "S3", None) not in found  # same surname, nothing else
 
 
+def test_one_word_names_a_first_name_or_a_surname_not_both(tmp_path: Path) -> None:
+    # "Ali" is PC Ali Ali's first name and surname, and PC Ali White's first name; "Whita"
+    # is one slip from White. The one word "Ali" cannot name both of PC Ali Ali's names.
+    # DC Ali White falls a whole ambiguity margin (the rank) short, and does not share.
+    ali_ali = {**NAMED_STAFF[0], "name": "Ali Ali", "collar_number": "NH3301"}
+    ali_white = {**NAMED_STAFF[1], "name": "Ali White", "collar_number": "NH1252"}
+    dc_white = {**NAMED_STAFF[2], "staff_id": "S4", "name": "Ali White", "role": "DC"}
+    staff = [ali_ali, ali_white, NAMED_STAFF[2], dc_white]
+    params = load_catalogue().indicators["PARTNER_CONCERN"].params
+    assert params.ambiguity_margin == params.role_points
+    found = run(tmp_path, staff=staff, partner_reports=[report("She knows him as Ali; PC Whita?")])
+    f = found[("PARTNER_CONCERN", "S2", None)]
+    assert "first name (100% similar), surname (85% similar), rank" in f["evidence"]["explanation"]
+    assert "staff who match" not in f["evidence"]["explanation"]
+    assert ("PARTNER_CONCERN", "S1", None) not in found
+    assert ("PARTNER_CONCERN", "S4", None) not in found
+    # Written out twice, "Ali Ali" names both.
+    found = run(tmp_path / "both", staff=staff, partner_reports=[report("PC Ali Ali")])
+    f = found[("PARTNER_CONCERN", "S1", None)]
+    assert "first name (100% similar), surname (100% similar)" in f["evidence"]["explanation"]
+
+
 def test_a_collar_fragment_counts_where_the_witness_placed_it(tmp_path: Path) -> None:
     # S1 is NH4823; S4, at the same station, is NH2148: the same two digits at its end.
     s4 = {**NAMED_STAFF[2], "staff_id": "S4", "collar_number": "NH2148", "station": "Northtown"}

@@ -67,8 +67,9 @@ class PartnerParams(Strict):
     ambiguity_margin: float = Field(
         default=0.5,
         ge=0,
-        description="Staff within this many points of the best match share the link (its "
-        "strength is divided among them).",
+        description="Staff less than this many points short of the best match share the "
+        "link (its strength is divided among them); one a whole margin short, such as a DC "
+        "when the description names a PC, does not.",
     )
     max_candidates: int = Field(
         default=3,
@@ -132,7 +133,7 @@ def partner_concern(src: Sources, params: PartnerParams) -> ir.Table:
         candidates = {
             s: m
             for s, m in matches.items()
-            if m.score >= params.min_match and m.score >= best - params.ambiguity_margin
+            if m.score >= params.min_match and _shares(best - m.score, params.ambiguity_margin)
         }
         if len(candidates) > params.max_candidates:
             continue
@@ -161,6 +162,14 @@ def partner_concern(src: Sources, params: PartnerParams) -> ir.Table:
     return ibis.memtable(pa.Table.from_pylist(rows, schema=_SCHEMA))
 
 
+def _shares(short_of_best: float, margin: float) -> bool:
+    """Whether a match this many points short of the best shares the link: the best
+    match does, and so does one less than a whole margin short (points are sums of
+    fractions, so "exactly a margin short" must not depend on rounding)."""
+    eps = 1e-9
+    return short_of_best <= eps or short_of_best < margin - eps
+
+
 def _score_report(
     report: dict,
     staff_ids: list[str],
@@ -175,38 +184,26 @@ def _score_report(
     text = report["officer_description"] or ""
     # Names are written with a capital; "drives a green car" is not PC Green.
     words = [w.lower() for w in _WORD.findall(text) if w[0].isupper()]
-    openers = {w.lower() for w in _OPENER.findall(text)}
     fragments = _collar_fragments(text, params.min_collar_digits)
     n = len(staff_ids)
     score = np.zeros(n)
     reasons: list[list[str]] = [[] for _ in range(n)]
 
-    for names, points, label in (
-        (given, params.given_name_points, "first name"),
-        (surname, params.surname_points, "surname"),
-    ):
-        if not words:
-            break
-        sim = process.cdist(words, names, scorer=fuzz.ratio, dtype=np.uint8).max(axis=0)
-        # A shortened name ("Dan" for Daniel, "Chris" for Christopher) counts as a match,
-        # and so does a longer word with a slip or two ("Wrad" for Ward).
-        shortened = np.array(
-            [any(len(w) >= 3 and name.startswith(w) for w in words) for name in names]
+    if words:
+        openers = {w.lower() for w in _OPENER.findall(text)}
+        first = _word_similarity(words, openers, given, params)
+        last = _word_similarity(words, openers, surname, params)
+        first_best, last_best = _distinct_words(
+            first * params.given_name_points, last * params.surname_points
         )
-        # A capitalised word opening a clause ("Tall officer...") is grammar, not a name:
-        # it may match a name exactly, but not with a slip.
-        long_words = [w for w in words if len(w) >= 4 and w not in openers]
-        slipped = np.zeros(len(names), dtype=bool)
-        if long_words and params.max_name_edits:
-            edits = process.cdist(long_words, names, scorer=OSA.distance, dtype=np.int32)
-            lengths = np.array([len(name) for name in names])
-            slipped = (edits.min(axis=0) <= params.max_name_edits) & (lengths >= 4)
-        best = np.where(shortened | slipped, np.maximum(sim, params.name_similarity), sim)
-        hit = best >= params.name_similarity
-        score[hit] += points * best[hit] / 100.0
-        for j in np.flatnonzero(hit).tolist():
-            # The matched name itself stays out: explanations are read under pseudonyms.
-            reasons[j].append(f"{label} ({int(best[j])}% similar)")
+        for best, points, label in (
+            (first_best, params.given_name_points, "first name"),
+            (last_best, params.surname_points, "surname"),
+        ):
+            score += best
+            for j in np.flatnonzero(best > 0).tolist():
+                # The matched name itself stays out: explanations are read under pseudonyms.
+                reasons[j].append(f"{label} ({round(best[j] * 100 / points)}% similar)")
 
     for i, collar in enumerate(collars):
         if not collar:
@@ -249,6 +246,57 @@ def _score_report(
         staff_ids[j]: _Match(float(score[j]), reasons[j])
         for j in np.flatnonzero(score > 0).tolist()
     }
+
+
+def _word_similarity(
+    words: list[str], openers: set[str], names: list[str], params: PartnerParams
+) -> np.ndarray:
+    """(word × name) similarity, 0-1, of each word of a description to each name; 0 below
+    `name_similarity`. A shortened name ("Dan" for Daniel, "Chris" for Christopher)
+    counts as a match, and so does a longer word with a slip or two ("Wrad" for Ward),
+    except a capitalised word opening a clause ("Tall officer..."), which is grammar, not
+    a name: it may match a name exactly, but not with a slip."""
+    sim = process.cdist(words, names, scorer=fuzz.ratio, dtype=np.uint8).astype(float)
+    named = np.array(names, dtype=str)
+    shortened = np.array(
+        [np.char.startswith(named, w) if len(w) >= 3 else np.zeros(len(names), bool) for w in words]
+    )
+    slipped = np.zeros_like(shortened)
+    if params.max_name_edits:
+        edits = process.cdist(words, names, scorer=OSA.distance, dtype=np.int32)
+        long_word = np.array([len(w) >= 4 and w not in openers for w in words])
+        long_name = np.char.str_len(named) >= 4
+        slipped = (edits <= params.max_name_edits) & long_word[:, None] & long_name[None, :]
+    best = np.where(shortened | slipped, np.maximum(sim, params.name_similarity), sim)
+    return np.where(best >= params.name_similarity, best / 100.0, 0.0)
+
+
+def _distinct_words(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per name (column), the points of its first name and of its surname when each is
+    matched by a different word of the description (rows): "She knows him as Ali" names
+    a first name or a surname, not both, so PC Ali Ali is not twice as likely as PC Ali
+    White."""
+    cols = np.arange(first.shape[1])
+    f_top, l_top = first.argmax(axis=0), last.argmax(axis=0)
+    f_best, l_best = first[f_top, cols], last[l_top, cols]
+    clash = (f_top == l_top) & (f_best > 0) & (l_best > 0)
+    if not clash.any():
+        return f_best, l_best
+    f_second = _second_best(first, f_top)
+    l_second = _second_best(last, l_top)
+    keep_first = f_best + l_second >= l_best + f_second
+    f_out = np.where(clash & ~keep_first, f_second, f_best)
+    l_out = np.where(clash & keep_first, l_second, l_best)
+    return f_out, l_out
+
+
+def _second_best(values: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """Per column, the largest value in a row other than `top`."""
+    if values.shape[0] < 2:
+        return np.zeros(values.shape[1])
+    masked = values.copy()
+    masked[top, np.arange(values.shape[1])] = -1.0
+    return np.maximum(masked.max(axis=0), 0.0)
 
 
 def _collar_fragments(text: str, min_digits: int) -> list[tuple[str, str | None]]:
