@@ -176,9 +176,7 @@ class Sources:
         unassigned = joined.unassigned_at.fill_null(open_end)
         # Tasking that begins after the incident closed (the investigation, a review,
         # safeguarding) is work that follows the incident: the closure does not end it.
-        closed = ibis.ifelse(
-            joined.closed_at > joined.assigned_at, joined.closed_at, ibis.null("timestamp('UTC')")
-        ).fill_null(open_end)
+        closed = ibis.ifelse(joined.closed_at > joined.assigned_at, joined.closed_at, open_end)
         ended = ibis.least(unassigned, closed)
         purpose_to = ibis.least(
             ibis.ifelse(unassigned == open_end, open_end, unassigned + after),

@@ -193,17 +193,14 @@ def _score_report(
         openers = {w.lower() for w in _OPENER.findall(text)}
         first = _word_similarity(words, openers, given, params)
         last = _word_similarity(words, openers, surname, params)
-        first_best, last_best = _distinct_words(
-            first * params.given_name_points, last * params.surname_points
-        )
-        for best, points, label in (
-            (first_best, params.given_name_points, "first name"),
-            (last_best, params.surname_points, "surname"),
+        points = (params.given_name_points, params.surname_points)
+        for similarity, weight, label in zip(
+            _distinct_words(first, last, *points), points, ("first name", "surname"), strict=True
         ):
-            score += best
-            for j in np.flatnonzero(best > 0).tolist():
+            score += weight * similarity
+            for j in np.flatnonzero(similarity > 0).tolist():
                 # The matched name itself stays out: explanations are read under pseudonyms.
-                reasons[j].append(f"{label} ({round(best[j] * 100 / points)}% similar)")
+                reasons[j].append(f"{label} ({round(similarity[j] * 100)}% similar)")
 
     for i, collar in enumerate(collars):
         if not collar:
@@ -271,11 +268,13 @@ def _word_similarity(
     return np.where(best >= params.name_similarity, best / 100.0, 0.0)
 
 
-def _distinct_words(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per name (column), the points of its first name and of its surname when each is
-    matched by a different word of the description (rows): "She knows him as Ali" names
-    a first name or a surname, not both, so PC Ali Ali is not twice as likely as PC Ali
-    White."""
+def _distinct_words(
+    first: np.ndarray, last: np.ndarray, first_points: float, last_points: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per name (column), the similarity of its first name and of its surname when each is
+    matched by a different word of the description (rows), the split worth the most
+    points: "She knows him as Ali" names a first name or a surname, not both, so PC Ali
+    Ali is not twice as likely as PC Ali White."""
     cols = np.arange(first.shape[1])
     f_top, l_top = first.argmax(axis=0), last.argmax(axis=0)
     f_best, l_best = first[f_top, cols], last[l_top, cols]
@@ -284,16 +283,17 @@ def _distinct_words(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np
         return f_best, l_best
     f_second = _second_best(first, f_top)
     l_second = _second_best(last, l_top)
-    keep_first = f_best + l_second >= l_best + f_second
+    keep_first = (
+        f_best * first_points + l_second * last_points
+        >= l_best * last_points + f_second * first_points
+    )
     f_out = np.where(clash & ~keep_first, f_second, f_best)
     l_out = np.where(clash & keep_first, l_second, l_best)
     return f_out, l_out
 
 
 def _second_best(values: np.ndarray, top: np.ndarray) -> np.ndarray:
-    """Per column, the largest value in a row other than `top`."""
-    if values.shape[0] < 2:
-        return np.zeros(values.shape[1])
+    """Per column, the largest value (at least 0) in a row other than `top`."""
     masked = values.copy()
     masked[top, np.arange(values.shape[1])] = -1.0
     return np.maximum(masked.max(axis=0), 0.0)
