@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from lakes import make_lake
 
 from vigil.detect.catalogue import load_catalogue
 from vigil.detect.engine import run_on_lake
+from vigil.ingest.lake import Lake
 
 STAFF = [
     {
@@ -682,8 +684,8 @@ MANY = [
 ]
 
 
-def test_trawl_against_peers(tmp_path: Path) -> None:
-    # Each colleague looks at one or two people without purpose; T0 at twelve.
+def trawl_run(tmp_path: Path, n_people: int) -> dict[tuple[str, str, str], dict]:
+    """T1 to T9 each look at one or two of the W women without purpose; T0 at `n_people`."""
     views = [
         view(f"T{s}-{p}", f"2026-03-{10 + p % 5} 11:00", person=f"W{p}", staff=f"T{s}")
         for s in range(1, 10)
@@ -691,15 +693,29 @@ def test_trawl_against_peers(tmp_path: Path) -> None:
     ]
     views += [
         view(f"T0-{p}", f"2026-03-{10 + p % 10} 12:00", person=f"W{p}", staff="T0")
-        for p in range(12)
+        for p in range(n_people)
     ]
-    found = run(tmp_path, staff=STAFF + TEAM, people=PEOPLE + MANY, access_events=views)
+    return run(tmp_path, staff=STAFF + TEAM, people=PEOPLE + MANY, access_events=views)
+
+
+def test_trawl_against_peers(tmp_path: Path) -> None:
+    found = trawl_run(tmp_path, 12)
     f = found[("VULNERABLE_TRAWL", "T0", None)]
     assert f["evidence"]["n_events"] == 12
     assert "looked at 12 vulnerable people" in f["evidence"]["explanation"]
     # Colleagues' looks overlap on the same women, so they count for less than T0's.
     assert "against a median of 0.2 among peers (PC:RESPONSE)" in f["evidence"]["explanation"]
     assert not [k for k in found if k[0] == "VULNERABLE_TRAWL" and k[1] != "T0"]
+
+
+def test_volume_alone_stays_below_the_alert_threshold_however_far_out(tmp_path: Path) -> None:
+    # T0 looks at all thirty women, fifteen times what a colleague does.
+    found = trawl_run(tmp_path, 30)
+    catalogue = load_catalogue()
+    spec = catalogue.indicators["VULNERABLE_TRAWL"]
+    most = spec.weight * spec.params.max_strength
+    assert most < catalogue.scoring.alert_threshold
+    assert found[("VULNERABLE_TRAWL", "T0", None)]["score"] == pytest.approx(most, rel=0.05)
 
 
 def test_no_trawl_where_the_whole_peer_group_searches_widely(tmp_path: Path) -> None:
@@ -1116,6 +1132,60 @@ def test_no_profile_skew_when_peers_look_at_the_same_profile(tmp_path: Path) -> 
     ]
     found = run(tmp_path, staff=STAFF + TEAM, people=PEOPLE + PROFILE_PEOPLE, access_events=views)
     assert not [k for k in found if k[0] == "TARGET_PROFILE_SKEW"]
+
+
+def test_a_trawl_of_a_few_weeks_is_judged_on_those_weeks(tmp_path: Path) -> None:
+    # Sixteen weeks in which everyone looks at five people a week without purpose, one
+    # in five weeks a young woman in the profile; in weeks 10 and 11 T0 also looks up four
+    # such women. Over the sixteen weeks that is lost among eighty ordinary looks.
+    men = [{**PROFILE_PEOPLE[-1], "person_id": f"M{i}"} for i in range(40, 100)]
+    mondays = [date(2026, 1, 5) + timedelta(weeks=w) for w in range(16)]
+    views = [
+        view(
+            f"T{s}-{w}-{j}",
+            f"{monday} 11:00",
+            person=f"M{(s * 37 + w * 5 + j) % 100}",
+            staff=f"T{s}",
+        )
+        for s in range(10)
+        for w, monday in enumerate(mondays)
+        for j in range(5)
+    ]
+    views += [
+        view(f"T{s}-{w}-Y", f"{monday} 12:00", person=f"Y{(s + w) % 12}", staff=f"T{s}")
+        for s in range(10)
+        for w, monday in enumerate(mondays)
+        if (s + w) % 5 == 0
+    ]
+    trawl = [
+        view(
+            f"T0-trawl-{i}",
+            f"{mondays[10 + i // 2] + timedelta(days=1 + i)} 22:00",
+            person=f"Z{i}",
+            staff="T0",
+        )
+        for i in range(4)
+    ]
+    women = [{**PROFILE_PEOPLE[0], "person_id": f"Z{i}"} for i in range(4)]
+    people = PEOPLE + PROFILE_PEOPLE + men + women
+    found = run(tmp_path, staff=STAFF + TEAM, people=people, access_events=views + trawl)
+    f = found[("TARGET_PROFILE_SKEW", "T0", None)]
+    text = f["evidence"]["explanation"]
+    assert text.startswith("in the 4 weeks from 2026-03-02, ")
+    assert "22% fit the profile" in text and "against 6% for peers" in text
+    assert [e for e in f["evidence"]["event_ids"] if "trawl" in e] == [t["event_id"] for t in trawl]
+    assert not [k for k in found if k[0] == "TARGET_PROFILE_SKEW" and k[1] != "T0"]
+    # Judged over the sixteen weeks alone, the same looks are not skewed enough.
+    catalogue = load_catalogue()
+    spec = catalogue.indicators["TARGET_PROFILE_SKEW"]
+    params = spec.params.model_copy(update={"window_weeks": 0})
+    indicators = {
+        **catalogue.indicators,
+        "TARGET_PROFILE_SKEW": spec.model_copy(update={"params": params}),
+    }
+    catalogue = catalogue.model_copy(update={"indicators": indicators})
+    whole = run_on_lake(Lake(tmp_path / "lake"), catalogue=catalogue)
+    assert "TARGET_PROFILE_SKEW" not in whole.findings.column("indicator").to_pylist()
 
 
 def test_memory_limit_and_scratch_file_reach_the_engine(

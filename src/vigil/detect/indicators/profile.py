@@ -4,12 +4,14 @@ offences) far more than the peer group's looks are."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import ibis
 import ibis.expr.types as ir
 from pydantic import Field
 
 from vigil import contract
-from vigil.detect.context import Sources
+from vigil.detect.context import OPEN_END, Sources
 from vigil.detect.indicators.base import Indicator, evidence_ids, text
 from vigil.detect.settings import Strict, known_codes
 
@@ -31,13 +33,27 @@ class ProfileParams(Strict):
     min_people: float = Field(
         default=3.0, gt=0, description="Fewest people in the profile (rarity-weighted)."
     )
+    window_weeks: int = Field(
+        default=4,
+        ge=0,
+        description="Also judge each run of this many calendar weeks on its own (0: only "
+        "the whole period): a trawl of a few weeks is lost among months of ordinary looks.",
+    )
 
     def model_post_init(self, _: object) -> None:
         known_codes(self.vulnerabilities, contract.VULNERABILITY_CODES, "vulnerability")
         known_codes(self.sexes, contract.SEX_CODES, "sex")
 
 
+#: The label and start of the whole of the run's window, beside the windows of weeks.
+_WHOLE = "whole period"
+_WHOLE_FROM = datetime(1900, 1, 1, tzinfo=UTC)
+
+
 def target_profile_skew(src: Sources, params: ProfileParams) -> ir.Table:
+    """Per member of staff, the period (the whole run, or any `window_weeks` calendar
+    weeks) in which the vulnerable people looked at without purpose are most skewed to
+    the profile against what the peer group looked at in the same period."""
     ev = src.unexplained_access
     age = ev.ts.date().delta(ev.date_of_birth, unit="year")
     codes = ev.vulnerability.split(";")
@@ -48,36 +64,56 @@ def target_profile_skew(src: Sources, params: ProfileParams) -> ir.Table:
         & codes.filter(lambda c: c.isin(params.vulnerabilities)).length().fill_null(0).__gt__(0)
     )
     ev = ev.mutate(in_profile=in_profile.fill_null(False))
-    per_person = ev.group_by(["staff_id", "person_id"]).aggregate(
+    per_week = ev.group_by(["staff_id", "person_id", "week"]).aggregate(
         w=ev.rarity.max(), fits=ev.in_profile.max()
     )
-    per_staff = per_person.group_by("staff_id").aggregate(
+    periods = _periods(per_week, params.window_weeks)
+    keys = ["staff_id", "period", "period_from", "period_to"]
+    per_person = periods.group_by([*keys, "person_id"]).aggregate(
+        w=periods.w.max(), fits=periods.fits.max()
+    )
+    per_staff = per_person.group_by(keys).aggregate(
         n=per_person.w.sum(), k=(per_person.w * per_person.fits.cast("float64")).sum()
     )
-    # The peer group's pooled share of profile looks: sum of k over sum of n.
-    k_stats = src.peer_statistics(per_staff.select("staff_id", value=per_staff.k))
-    n_stats = src.peer_statistics(per_staff.select("staff_id", value=per_staff.n))
-    pooled = k_stats.select("staff_id", "peer_group", k_total=k_stats.total).join(
-        n_stats.select("staff_id", n_total=n_stats.total), "staff_id"
-    )
-    s = per_staff.join(pooled, "staff_id")
-    s = s.mutate(share=s.k_total / s.n_total)
+    # The peer group's pooled share of profile looks in the same period (all its members).
+    members = src.peer_memberships.select("staff_id", "peer_group")
+    looked = per_staff.join(members, "staff_id")
+    periods_of_group = ["peer_group", "period", "period_from"]
+    pooled = looked.group_by(periods_of_group).aggregate(share=looked.k.sum() / looked.n.sum())
+    s = per_staff.join(src.peer_groups, "staff_id").join(pooled, periods_of_group)
     p = ibis.greatest(ibis.least(s.share, 0.99), 0.01)
     z = (s.k - s.n * p) / (s.n * p * (1 - p)).sqrt()
     s = s.mutate(z=z).filter((z >= params.min_z) & (s.k >= params.min_people))
-    evidence = (
-        ev.filter(ev.in_profile)
-        .group_by("staff_id")
-        .aggregate(
-            first_ts=ev.ts.min(),
-            last_ts=ev.ts.max(),
-            n_events=ev.event_id.nunique(),
-            event_ids=evidence_ids(ev.event_id, ev.ts),
-        )
+    # The whole period when it is skewed (its evidence runs to the latest look), else the
+    # most skewed window.
+    chosen = ibis.row_number().over(
+        group_by="staff_id",
+        order_by=[ibis.desc(s.period == _WHOLE), ibis.desc(s.z), s.period_from],
+    )
+    s = s.filter(chosen == 0)
+    fits = ev.filter(ev.in_profile)
+    in_period = fits.join(
+        s.select("staff_id", "period_from", "period_to"),
+        [
+            fits.staff_id == s.staff_id,
+            fits.week >= s.period_from,
+            fits.week < s.period_to,
+        ],
+    )
+    evidence = in_period.group_by(in_period.staff_id).aggregate(
+        first_ts=in_period.ts.min(),
+        last_ts=in_period.ts.max(),
+        n_events=in_period.event_id.nunique(),
+        event_ids=evidence_ids(in_period.event_id, in_period.ts),
     )
     s = s.join(evidence, "staff_id")
     explanation = (
-        ibis.literal("of the vulnerable people looked at without a tasking, ")
+        ibis.ifelse(
+            s.period == _WHOLE,
+            "",
+            "in the " + s.period + " from " + text(s.period_from.date()) + ", ",
+        )
+        + "of the vulnerable people looked at without a tasking, "
         + text((100 * s.k / s.n).round(0).cast("int64"))
         + "% fit the profile ("
         + ibis.literal(
@@ -100,6 +136,29 @@ def target_profile_skew(src: Sources, params: ProfileParams) -> ir.Table:
         strength=(s.z - params.min_z + 1).log2() + 1,
         explanation=explanation,
     )
+
+
+def _periods(per_week: ir.Table, window_weeks: int) -> ir.Table:
+    """`per_week` rows (with `week`, a Monday) once for the whole period and once for each
+    window of `window_weeks` calendar weeks that contains the week, labelled by
+    `period`, `period_from` and `period_to` (the Monday after it)."""
+    week = per_week.week.type()
+    whole = per_week.mutate(
+        period=ibis.literal(_WHOLE),
+        period_from=ibis.literal(_WHOLE_FROM, type=week),
+        period_to=ibis.literal(OPEN_END, type=week),
+    )
+    if window_weeks == 0:
+        return whole
+    offsets = ibis.memtable({"offset_weeks": list(range(window_weeks))})
+    shifted = per_week.cross_join(offsets)
+    start = (shifted.week - (shifted.offset_weeks * 7).as_interval("D")).cast(week)
+    windows = shifted.mutate(
+        period=ibis.literal(f"{window_weeks} weeks"),
+        period_from=start,
+        period_to=(start + ibis.interval(days=7 * window_weeks)).cast(week),
+    ).drop("offset_weeks")
+    return whole.union(windows)
 
 
 TARGET_PROFILE_SKEW = Indicator("TARGET_PROFILE_SKEW", ProfileParams, target_profile_skew)

@@ -21,6 +21,13 @@ class TrawlParams(Strict):
         ge=0,
         description="Robust z-score against the peer group (median, MAD) to report.",
     )
+    max_strength: float = Field(
+        default=3.0,
+        gt=0,
+        description="Strength at which volume stops counting: beyond far out, more people "
+        "says more about the role (broad searches, a caseload the tasking does not show) "
+        "than about intent, and volume alone stays below the alert threshold.",
+    )
     min_spread: float = Field(
         default=2.0,
         gt=0,
@@ -68,7 +75,7 @@ def vulnerable_trawl(src: Sources, params: TrawlParams) -> ir.Table:
         last_ts=scored.last_ts,
         event_ids=scored.event_ids,
         n_events=scored.n_events,
-        strength=(scored.z - params.min_z + 1).log2() + 1,
+        strength=ibis.least((scored.z - params.min_z + 1).log2() + 1, params.max_strength),
         explanation=explanation,
     )
 
