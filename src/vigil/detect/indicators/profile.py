@@ -51,9 +51,9 @@ _WHOLE_FROM = datetime(1900, 1, 1, tzinfo=UTC)
 
 
 def target_profile_skew(src: Sources, params: ProfileParams) -> ir.Table:
-    """Per member of staff, the period (the whole run, or any `window_weeks` calendar
-    weeks) in which the vulnerable people looked at without purpose are most skewed to
-    the profile against what the peer group looked at in the same period."""
+    """Per member of staff, whether the vulnerable people looked at without purpose are
+    skewed to the profile against what the peer group looked at in the same period: the
+    whole run when it is skewed, else the most skewed window of `window_weeks` weeks."""
     ev = src.unexplained_access
     age = ev.ts.date().delta(ev.date_of_birth, unit="year")
     codes = ev.vulnerability.split(";")
