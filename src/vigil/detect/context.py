@@ -388,7 +388,7 @@ class Sources:
     def peer_statistics(self, values: ir.Table) -> ir.Table:
         """Robust statistics of `values` (staff_id, value) over each member of staff's
         peer group, counting members without a row as 0. Columns: staff_id, peer_group,
-        med, mad (median absolute deviation), n_members, total (sum of values)."""
+        med, mad (median absolute deviation), n_members."""
         m = self.peer_memberships
         everyone = m.left_join(values, "staff_id").select(
             "staff_id", "peer_group", "n_members", value=ibis._.value.fill_null(0.0)
@@ -400,7 +400,6 @@ class Sources:
             med=dev.med.max(),
             mad=dev.absdev.median(),
             n_members=dev.n_members.max(),
-            total=dev.value.sum(),
         )
         return self.peer_groups.join(stats, "peer_group")
 

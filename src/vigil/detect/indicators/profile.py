@@ -45,8 +45,7 @@ class ProfileParams(Strict):
         known_codes(self.sexes, contract.SEX_CODES, "sex")
 
 
-#: The label and start of the whole of the run's window, beside the windows of weeks.
-_WHOLE = "whole period"
+#: The start of the whole of the run's window, beside the windows of weeks.
 _WHOLE_FROM = datetime(1900, 1, 1, tzinfo=UTC)
 
 
@@ -68,7 +67,7 @@ def target_profile_skew(src: Sources, params: ProfileParams) -> ir.Table:
         w=ev.rarity.max(), fits=ev.in_profile.max()
     )
     periods = _periods(per_week, params.window_weeks)
-    keys = ["staff_id", "period", "period_from", "period_to"]
+    keys = ["staff_id", "period_from", "period_to"]
     per_person = periods.group_by([*keys, "person_id"]).aggregate(
         w=periods.w.max(), fits=periods.fits.max()
     )
@@ -78,7 +77,7 @@ def target_profile_skew(src: Sources, params: ProfileParams) -> ir.Table:
     # The peer group's pooled share of profile looks in the same period (all its members).
     members = src.peer_memberships.select("staff_id", "peer_group")
     looked = per_staff.join(members, "staff_id")
-    periods_of_group = ["peer_group", "period", "period_from"]
+    periods_of_group = ["peer_group", "period_from"]
     pooled = looked.group_by(periods_of_group).aggregate(share=looked.k.sum() / looked.n.sum())
     s = per_staff.join(src.peer_groups, "staff_id").join(pooled, periods_of_group)
     p = ibis.greatest(ibis.least(s.share, 0.99), 0.01)
@@ -88,7 +87,7 @@ def target_profile_skew(src: Sources, params: ProfileParams) -> ir.Table:
     # most skewed window.
     chosen = ibis.row_number().over(
         group_by="staff_id",
-        order_by=[ibis.desc(s.period == _WHOLE), ibis.desc(s.z), s.period_from],
+        order_by=[ibis.desc(s.period_from == _WHOLE_FROM), ibis.desc(s.z), s.period_from],
     )
     s = s.filter(chosen == 0)
     fits = ev.filter(ev.in_profile)
@@ -109,9 +108,9 @@ def target_profile_skew(src: Sources, params: ProfileParams) -> ir.Table:
     s = s.join(evidence, "staff_id")
     explanation = (
         ibis.ifelse(
-            s.period == _WHOLE,
+            s.period_from == _WHOLE_FROM,
             "",
-            "in the " + s.period + " from " + text(s.period_from.date()) + ", ",
+            f"in the {params.window_weeks} weeks from " + text(s.period_from.date()) + ", ",
         )
         + "of the vulnerable people looked at without a tasking, "
         + text((100 * s.k / s.n).round(0).cast("int64"))
@@ -141,10 +140,10 @@ def target_profile_skew(src: Sources, params: ProfileParams) -> ir.Table:
 def _periods(per_week: ir.Table, window_weeks: int) -> ir.Table:
     """`per_week` rows (with `week`, a Monday) once for the whole period and once for each
     window of `window_weeks` calendar weeks that contains the week, labelled by
-    `period`, `period_from` and `period_to` (the Monday after it)."""
+    `period_from` (its first Monday; `_WHOLE_FROM` for the whole period) and
+    `period_to` (the Monday after it)."""
     week = per_week.week.type()
     whole = per_week.mutate(
-        period=ibis.literal(_WHOLE),
         period_from=ibis.literal(_WHOLE_FROM, type=week),
         period_to=ibis.literal(OPEN_END, type=week),
     )
@@ -154,7 +153,6 @@ def _periods(per_week: ir.Table, window_weeks: int) -> ir.Table:
     shifted = per_week.cross_join(offsets)
     start = (shifted.week - (shifted.offset_weeks * 7).as_interval("D")).cast(week)
     windows = shifted.mutate(
-        period=ibis.literal(f"{window_weeks} weeks"),
         period_from=start,
         period_to=(start + ibis.interval(days=7 * window_weeks)).cast(week),
     ).drop("offset_weeks")
