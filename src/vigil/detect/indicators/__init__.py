@@ -10,6 +10,7 @@ from vigil.detect.indicators.access import (
 )
 from vigil.detect.indicators.base import FINDING_COLUMNS, Indicator
 from vigil.detect.indicators.contact import CONTACT_INTENSITY, CONTACT_VULNERABLE
+from vigil.detect.indicators.dormant import DORMANT_RECORD_RETURNS
 from vigil.detect.indicators.involvement import ACCESS_AFTER_INVOLVEMENT
 from vigil.detect.indicators.partner import PARTNER_CONCERN
 from vigil.detect.indicators.profile import TARGET_PROFILE_SKEW
@@ -23,6 +24,7 @@ INDICATORS: dict[str, Indicator] = {
         ACCESS_OFF_DUTY,
         OFF_DUTY_RETURNS,
         REPEAT_ACCESS_SAME_PERSON,
+        DORMANT_RECORD_RETURNS,
         ACCESS_AFTER_INVOLVEMENT,
         VULNERABLE_TRAWL,
         TARGET_PROFILE_SKEW,
