@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -1032,6 +1033,88 @@ def test_returning_to_many_people_is_a_caseload_not_a_fixation(tmp_path: Path) -
     key = ("REPEAT_ACCESS_SAME_PERSON", "T0", "W1")
     assert many[key]["score"] < one[key]["score"]
     assert "one of 6 people returned to like this" in many[key]["evidence"]["explanation"]
+
+
+# -- DORMANT_RECORD_RETURNS ---------------------------------------------------------------
+
+DORMANT = "DORMANT_RECORD_RETURNS"
+
+
+def test_returning_to_a_record_on_which_nothing_is_happening(tmp_path: Path) -> None:
+    # V2 is in no incident, S1 was never tasked to her, and no one else looks at her.
+    found = run(
+        tmp_path,
+        access_events=[
+            view("E1", "2026-03-03 11:00", person="V2"),
+            view("E2", "2026-03-10 11:00", person="V2"),
+        ],
+    )
+    f = found[(DORMANT, "S1", "V2")]
+    assert f["evidence"]["event_ids"] == ["E1", "E2"]
+    assert f["score"] == pytest.approx(math.log2(3))  # weight 1, last look ends the window
+    explanation = f["evidence"]["explanation"]
+    assert "in 2 weeks of 2 weeks (2 times on 2 days)" in explanation
+    assert "no incident about her in the 60 days before" in explanation
+    assert "no colleague looking at her in the 28 days before" in explanation
+
+
+def test_looks_at_a_dormant_record_in_one_week_are_not_returns(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        access_events=[
+            view("E1", "2026-03-03 11:00", person="V2"),
+            view("E2", "2026-03-05 11:00", person="V2"),
+        ],
+    )
+    assert (DORMANT, "S1", "V2") not in found
+    assert ("ACCESS_NO_PURPOSE", "S1", "V2") in found
+
+
+def test_a_new_incident_about_her_is_a_reason_to_look(tmp_path: Path) -> None:
+    # A stalking report by V2 in February, handled by another team: the record is live.
+    incidents = [
+        *INCIDENTS,
+        {
+            "incident_id": "I2",
+            "type": "STALKING",
+            "opened_at": "2026-02-10 09:00",
+            "closed_at": "2026-02-12 09:00",
+        },
+    ]
+    people = [*INCIDENT_PEOPLE, {"incident_id": "I2", "person_id": "V2", "role": "VICTIM"}]
+    views = [
+        view("E1", "2026-03-03 11:00", person="V2"),
+        view("E2", "2026-03-10 11:00", person="V2"),
+    ]
+    found = run(tmp_path, access_events=views, incidents=incidents, incident_people=people)
+    assert (DORMANT, "S1", "V2") not in found
+    assert ("ACCESS_NO_PURPOSE", "S1", "V2") in found
+
+
+def test_colleagues_looking_at_her_share_each_look(tmp_path: Path) -> None:
+    # S2 looked at V2 the day before S1's first look and within 28 days of his second.
+    views = [
+        view("O1", "2026-03-02 11:00", person="V2", staff="S2"),
+        view("E1", "2026-03-03 11:00", person="V2"),
+        view("E2", "2026-03-10 11:00", person="V2"),
+    ]
+    found = run(tmp_path, access_events=views)
+    f = found[(DORMANT, "S1", "V2")]
+    assert f["score"] == pytest.approx(math.log2(1 + 0.5 + 0.5))
+    assert "on average 1.0 colleagues had looked at her" in f["evidence"]["explanation"]
+    assert (DORMANT, "S2", "V2") not in found
+
+
+def test_returning_to_a_woman_met_through_work_is_not_a_dormant_record(tmp_path: Path) -> None:
+    # S1 attended I1 about V1 on 1 March; in May, more than 60 days after it was opened,
+    # he looks at her again in two weeks. That is ACCESS_AFTER_INVOLVEMENT's to judge.
+    views = [view("E1", "2026-05-05 11:00"), view("E2", "2026-05-12 11:00")]
+    found = run(tmp_path, access_events=views)
+    assert (DORMANT, "S1", "V1") not in found
+    assert ("ACCESS_AFTER_INVOLVEMENT", "S1", "V1") in found
+    # The same looks by S2, who never met her, are returns to a dormant record.
+    found = run(tmp_path / "s2", access_events=[{**v, "staff_id": "S2"} for v in views])
+    assert (DORMANT, "S2", "V1") in found
 
 
 def test_a_colleagues_tasking_discounts_the_look(tmp_path: Path) -> None:
