@@ -103,26 +103,42 @@ def off_duty_returns(src: Sources, params: OffDutyReturnsParams) -> ir.Table:
     look, so the measure is persistence, not volume. A team colleague's tasking does not
     discount these looks: a team shares its cases at work, not from home at night."""
     off = _from_home(src.with_rarity(_private_looks(src, params.working_session_events)))
-    keys = ["staff_id", "person_id"]
-    per_week = off.group_by([*keys, "week"]).aggregate(w=off.rarity.max())
-    weights = per_week.group_by(keys).aggregate(weighted_weeks=per_week.w.sum())
-    g = pair_summary(off).join(weights, keys)
-    g = g.filter(g.n_weeks >= params.min_weeks)
+    g = weekly_returns(off, "rarity", params.min_weeks)
     explanation = (
         ibis.literal("looked at the record of a vulnerable person (")
         + g.vulnerability
         + ") off duty, outside any working session, in "
-        + plural(g.n_weeks, "week")
+        + weeks_and_looks(g)
+        + ", with no tasking involving them"
+        + others_note(g.mean_others, how="off duty")
+    )
+    return as_findings(g, strength=(g.weighted_weeks + 1).log2(), explanation=explanation)
+
+
+def weekly_returns(looks: ir.Table, weight: str, min_weeks: int) -> ir.Table:
+    """`pair_summary` of `looks` (which carry `week`, `rarity` and `crowd`) for each
+    (staff_id, person_id) seen in at least `min_weeks` distinct weeks, with
+    `weighted_weeks`: each week counts its largest `weight`, so persistence counts, not
+    volume."""
+    keys = ["staff_id", "person_id"]
+    per_week = looks.group_by([*keys, "week"]).aggregate(w=looks[weight].max())
+    weights = per_week.group_by(keys).aggregate(weighted_weeks=per_week.w.sum())
+    g = pair_summary(looks).join(weights, keys)
+    return g.filter(g.n_weeks >= min_weeks)
+
+
+def weeks_and_looks(g: ir.Table) -> ir.StringValue:
+    """'3 weeks of 5 weeks (4 times on 4 days)', from a `weekly_returns` row."""
+    return (
+        plural(g.n_weeks, "week")
         + " of "
         + plural(weeks_spanned(g.first_ts, g.last_ts), "week")
         + " ("
         + plural(g.n_events, "time")
         + " on "
         + plural(g.n_days, "day")
-        + "), with no tasking involving them"
-        + others_note(g.mean_others, how="off duty")
+        + ")"
     )
-    return as_findings(g, strength=(g.weighted_weeks + 1).log2(), explanation=explanation)
 
 
 #: Fixation is on one, two, at most three people; beyond that, returns are spread over a caseload.

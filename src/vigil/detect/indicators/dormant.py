@@ -15,8 +15,8 @@ import ibis.expr.types as ir
 from pydantic import Field
 
 from vigil.detect.context import Sources
-from vigil.detect.indicators.access import weeks_spanned
-from vigil.detect.indicators.base import Indicator, as_findings, pair_summary, plural, text
+from vigil.detect.indicators.access import weekly_returns, weeks_and_looks
+from vigil.detect.indicators.base import Indicator, as_findings, text
 from vigil.detect.settings import Strict
 
 
@@ -65,25 +65,16 @@ def dormant_record_returns(src: Sources, params: DormantParams) -> ir.Table:
     )
     ev = _with_colleagues_before(src, ev, params.quiet_days)
     ev = ev.mutate(quiet=1.0 / (1 + ev.n_others.cast("float64")))
+    g = weekly_returns(ev, "quiet", params.min_weeks)
     keys = ["staff_id", "person_id"]
-    per_week = ev.group_by([*keys, "week"]).aggregate(w=ev.quiet.max())
-    weights = per_week.group_by(keys).aggregate(
-        weighted_weeks=per_week.w.sum(), mean_colleagues=(1 / per_week.w - 1).mean()
-    )
-    g = pair_summary(ev).join(weights, keys)
-    g = g.filter(g.n_weeks >= params.min_weeks)
+    colleagues = ev.group_by(keys).aggregate(mean_colleagues=ev.n_others.mean())
+    g = g.join(colleagues, keys)
     explanation = (
         ibis.literal("returned to the record of a vulnerable person (")
         + g.vulnerability
         + ") in "
-        + plural(g.n_weeks, "week")
-        + " of "
-        + plural(weeks_spanned(g.first_ts, g.last_ts), "week")
-        + " ("
-        + plural(g.n_events, "time")
-        + " on "
-        + plural(g.n_days, "day")
-        + f") when nothing was happening on it: never tasked to her, no incident about her "
+        + weeks_and_looks(g)
+        + " when nothing was happening on it: never tasked to her, no incident about her "
         f"in the {params.dormant_days:g} days before"
         + ibis.ifelse(
             g.mean_colleagues >= 0.5,
