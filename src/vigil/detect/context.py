@@ -271,16 +271,27 @@ class Sources:
     def _mark_news(self, events: ir.Table) -> ir.Table:
         """`events` (person_id, ts) with `in_news`: whether an incident involving the person
         was opened within `news_window_days` before the event."""
+        fresh = self.opened_within(events, self.purpose.news_window_days)
+        return flag_matches(events, self.incident_openings, fresh, "in_news")
+
+    @cached_property
+    def incident_openings(self) -> ir.Table:
+        """When each incident involving each person was opened. Columns: person_id,
+        opened_at."""
         inc = self["incidents"].select("incident_id", "opened_at")
         ip = self["incident_people"].select("incident_id", "person_id").distinct()
-        news = ip.join(inc, "incident_id").select("person_id", "opened_at")
-        window = ibis.interval(minutes=int(self.purpose.news_window_days * 1440))
-        fresh = [
-            events.person_id == news.person_id,
-            news.opened_at <= events.ts,
-            news.opened_at >= events.ts - window,
+        return ip.join(inc, "incident_id").select("person_id", "opened_at")
+
+    def opened_within(self, events: ir.Table, days: float) -> list[ir.BooleanValue]:
+        """Predicates matching `events` (person_id, ts) to the `incident_openings` about the
+        same person in the `days` before each event."""
+        opened = self.incident_openings
+        window = ibis.interval(minutes=int(days * 1440))
+        return [
+            events.person_id == opened.person_id,
+            opened.opened_at <= events.ts,
+            opened.opened_at >= events.ts - window,
         ]
-        return flag_matches(events, news, fresh, "in_news")
 
     @cached_property
     def case_work(self) -> ir.Table:

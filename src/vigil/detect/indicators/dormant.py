@@ -51,18 +51,7 @@ def dormant_record_returns(src: Sources, params: DormantParams) -> ir.Table:
     ev = ev.anti_join(
         p, [ev.staff_id == p.staff_id, ev.person_id == p.person_id, p.purpose_from <= ev.ts]
     )
-    inc = src["incidents"].select("incident_id", "opened_at")
-    ip = src["incident_people"].select("incident_id", "person_id").distinct()
-    opened = ip.join(inc, "incident_id").select("person_id", "opened_at")
-    dormant = ibis.interval(minutes=int(params.dormant_days * 1440))
-    ev = ev.anti_join(
-        opened,
-        [
-            ev.person_id == opened.person_id,
-            opened.opened_at <= ev.ts,
-            opened.opened_at >= ev.ts - dormant,
-        ],
-    )
+    ev = ev.anti_join(src.incident_openings, src.opened_within(ev, params.dormant_days))
     ev = _with_colleagues_before(src, ev, params.quiet_days)
     ev = ev.mutate(quiet=1.0 / (1 + ev.n_others.cast("float64")))
     g = weekly_returns(ev, "quiet", params.min_weeks)
