@@ -4,7 +4,8 @@ Run by hand (not in CI):
 
     .venv/bin/python bench/detection_quality.py [--sizes 1000 5000] [--days 120]
         [--seeds 11 12 13] [--cadence weekly|daily] [--no-asof] [--jobs 1]
-        [--rule-threshold 3 [N ...]] [--ueba-contamination 0.01] [--workdir /tmp/benchwork]
+        [--rule-threshold 3 [N ...]] [--ueba-contamination 0.01] [--sweep 1 1.5 3]
+        [--workdir /tmp/benchwork]
 
 For each force size and seed it simulates a force, ingests it, and runs three detectors,
 none of which reads `truth`:
@@ -18,7 +19,9 @@ none of which reads `truth`:
 Each runs once over the whole window (ranking and alert quality, scenarios and hard
 negatives alerted) and again as of every day or week of the window (`--cadence`), to
 measure the days from the start of each abuser's behaviour (`truth.start`) to their first
-alert. Every figure printed is measured; stage wall times are printed at the end.
+alert. A last table shows Vigil alerting at other risk thresholds (`--sweep`): what a
+lower or higher `alert_threshold` buys in recall and earliness and costs in false alerts.
+Every figure printed is measured; stage wall times are printed at the end.
 """
 
 from __future__ import annotations
@@ -72,6 +75,26 @@ class MethodRun:
     asof_s: float = 0.0
     #: PARTNER_TIP abuser -> alerted by a run as of a day after their tip arrived.
     tip_alerted: dict[str, bool] = field(default_factory=dict)
+    #: Per as-of time, as `asof_alerted`: each scored member of staff's score then (kept
+    #: for Vigil, whose alerts are a threshold on its score: see `at_threshold`).
+    asof_scores: list[tuple[datetime, dict[str, float]]] = field(default_factory=list)
+
+
+def at_threshold(run: MethodRun, threshold: float) -> MethodRun:
+    """`run` as if it alerted at `threshold` on its scores, over the whole window and as
+    of each time it kept the scores for."""
+
+    def over(scores: dict[str, float]) -> set[str]:
+        return {s for s, v in scores.items() if v >= threshold}
+
+    return MethodRun(
+        f"{run.method} ≥{threshold:g}",
+        run.scores,
+        over(run.scores),
+        run.full_s,
+        [(t, over(scores)) for t, scores in run.asof_scores],
+        run.asof_s,
+    )
 
 
 @dataclass
@@ -195,7 +218,15 @@ def timed(fn: Callable[[], object]) -> tuple[object, float]:
 
 def vigil_alerted_as_of(lake_root: str, as_of: datetime) -> set[str]:
     """Staff Vigil alerts as of `as_of` (a top-level function, for worker processes)."""
-    return set(run_on_lake(Lake(lake_root), as_of=as_of).alerted["staff_id"].to_pylist())
+    return vigil_as_of(lake_root, as_of)[0]
+
+
+def vigil_as_of(lake_root: str, as_of: datetime) -> tuple[set[str], dict[str, float]]:
+    """Staff Vigil alerts as of `as_of`, and each scored member of staff's risk then."""
+    result = run_on_lake(Lake(lake_root), as_of=as_of)
+    risk = result.staff_risk
+    scores = dict(zip(risk["staff_id"].to_pylist(), risk["risk_score"].to_pylist(), strict=True))
+    return set(result.alerted["staff_id"].to_pylist()), scores
 
 
 def quiet_worker() -> None:
@@ -223,20 +254,27 @@ def vigil_run(lake: Lake, grid: list[datetime], do_asof: bool, jobs: int) -> Met
             # DuckDB keeps busy, separate processes can overlap.
             ctx = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=quiet_worker) as pool:
-                sets = list(pool.map(vigil_alerted_as_of, [str(lake.root)] * len(times), times))
-            for t, alerted in zip(times, sets, strict=True):
+                results = list(pool.map(vigil_as_of, [str(lake.root)] * len(times), times))
+            for t, (alerted, _) in zip(times, results, strict=True):
                 log.print(f"    Vigil as of {t:%Y-%m-%d}: {len(alerted)} alerted", highlight=False)
         else:
-            sets = []
+            results = []
             for t in times:
                 t1 = time.perf_counter()
-                sets.append(vigil_alerted_as_of(str(lake.root), t))
+                results.append(vigil_as_of(str(lake.root), t))
                 log.print(
-                    f"    Vigil as of {t:%Y-%m-%d}: {len(sets[-1])} alerted "
+                    f"    Vigil as of {t:%Y-%m-%d}: {len(results[-1][0])} alerted "
                     f"({time.perf_counter() - t1:.0f} s)",
                     highlight=False,
                 )
-        run.asof_alerted = [*zip(times, sets, strict=True), (grid[-1], run.alerted)]
+        run.asof_alerted = [
+            *((t, alerted) for t, (alerted, _) in zip(times, results, strict=True)),
+            (grid[-1], run.alerted),
+        ]
+        run.asof_scores = [
+            *((t, scores) for t, (_, scores) in zip(times, results, strict=True)),
+            (grid[-1], run.scores),
+        ]
         run.asof_s = time.perf_counter() - t0
     return run
 
@@ -595,7 +633,7 @@ def delay_table(forces: list[Force], title: str) -> Table:
             never += n
             tips_alerted += sum(f.runs[m].tip_alerted.values())
             tips += len(f.runs[m].tip_alerted)
-            ever += len(set().union(*(a for _, a in f.runs[m].asof_alerted)))
+            ever += ever_alerted(f.runs[m])
         table.add_row(
             method,
             str(len(found) + never),
@@ -608,6 +646,50 @@ def delay_table(forces: list[Force], title: str) -> Table:
             str(sum(len(f.runs[m].asof_alerted) for f in forces)),
             f"{sum(f.runs[m].asof_s for f in forces):.1f}",
         )
+    return table
+
+
+def ever_alerted(run: MethodRun) -> int:
+    """Staff alerted by at least one of the run's as-of runs."""
+    return len(set().union(*(a for _, a in run.asof_alerted)))
+
+
+def threshold_table(forces: list[Force], thresholds: list[float], title: str) -> Table:
+    """Vigil alerting at each of `thresholds` on its risk score: alert quality over the
+    whole window and, when the as-of scores were kept, days to first alert. Shows what a
+    lower or higher `alert_threshold` buys and costs."""
+    default = load_catalogue().scoring.alert_threshold
+    asof = all(f.runs[0].asof_scores for f in forces)
+    cols = ["threshold", "alerted", "alert precision", "alert recall", "alerts /1k staff /month"]
+    if asof:
+        cols += ["never", "days: median / max", "mean", "ever alerted /1k staff /month"]
+    table = detector_table(title, cols)
+    staff_months = sum(f.n_staff / 1000 * f.months for f in forces)
+    for threshold in sorted(set(thresholds) | {default}):
+        runs = [(f, at_threshold(f.runs[0], threshold)) for f in forces]
+        p = pooled((quality(f, r) for f, r in runs), forces)
+        row = [
+            f"{threshold:g}" + (" (default)" if threshold == default else ""),
+            str(p.alerted),
+            f"{f2(p.precision)} ({p.alerted_abusers}/{p.alerted})",
+            f"{f2(p.recall)} ({p.alerted_abusers}/{p.abusers})",
+            f"{p.alerts_per_1k_month:.2f}",
+        ]
+        if asof:
+            found: list[float] = []
+            never = ever = 0
+            for f, r in runs:
+                d, n = delays(f, r)
+                found += d
+                never += n
+                ever += ever_alerted(r)
+            row += [
+                str(never),
+                summary(found),
+                f"{statistics.fmean(found):.1f}" if found else "–",
+                f"{ever / staff_months:.2f}",
+            ]
+        table.add_row(*row, style="bold" if threshold == default else None)
     return table
 
 
@@ -660,17 +742,21 @@ def timing_table(forces: list[Force], title: str) -> Table:
     return table
 
 
-def print_size(forces: list[Force], size: int, cadence: str) -> None:
+def print_size(forces: list[Force], size: int, cadence: str, sweep: list[float]) -> None:
     out.print()
     out.print(quality_table(forces, f"Ranking and alerts — {size} staff"))
     out.print(kinds_table(forces, f"Alerted by scenario and hard-negative kind — {size} staff"))
+    what = (
+        f"{cadence} as-of runs at 00:00 UTC, {size} staff, seeds pooled; "
+        "only alerts at or after truth.start count"
+    )
     if all(f.runs[0].asof_alerted for f in forces):
-        what = (
-            f"{cadence} as-of runs at 00:00 UTC, {size} staff, seeds pooled; "
-            "only alerts at or after truth.start count"
-        )
         out.print(delay_table(forces, f"Days from truth.start to first alert — {what}"))
         out.print(scenario_delay_table(forces, f"Days to first alert by scenario — {what}"))
+    if sweep:
+        days = f"; days from {cadence} as-of runs" if forces[0].runs[0].asof_scores else ""
+        title = f"Vigil at other alert thresholds — {size} staff, seeds pooled{days}"
+        out.print(threshold_table(forces, sweep, title))
     out.print(timing_table(forces, f"Wall time per stage, seconds — {size} staff"))
 
 
@@ -716,12 +802,22 @@ def main() -> None:
     )
     parser.add_argument("--ueba-trees", type=int, default=200)
     parser.add_argument(
+        "--sweep",
+        type=float,
+        nargs="*",
+        help="also show Vigil alerting at these risk thresholds (default: 0.5, 0.75, 1.25 "
+        "and 1.5 times the catalogue's alert_threshold; none: no sweep)",
+    )
+    parser.add_argument(
         "--workdir",
         type=Path,
         help="Keep simulated forces here and reuse them on the next run (simulate and "
         "ingest times are then 0).",
     )
     args = parser.parse_args()
+    if args.sweep is None:
+        default = load_catalogue().scoring.alert_threshold
+        args.sweep = [round(default * k, 2) for k in (0.5, 0.75, 1.25, 1.5)]
 
     started = time.perf_counter()
     asof = "none" if args.no_asof else args.cadence
@@ -747,7 +843,7 @@ def main() -> None:
             for seed in args.seeds:
                 log.print(f"[bold]{size} staff x {args.days} days, seed {seed}[/] ...")
                 forces.append(run_force(size, seed, args, workdir))
-            print_size(forces, size, args.cadence)
+            print_size(forces, size, args.cadence, args.sweep)
     out.print(f"total wall time {time.perf_counter() - started:.0f} s", highlight=False)
 
 
