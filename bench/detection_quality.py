@@ -624,16 +624,9 @@ def delay_table(forces: list[Force], title: str) -> Table:
     )
     staff_months = sum(f.n_staff / 1000 * f.months for f in forces)
     for m, method in enumerate(r.method for r in forces[0].runs):
-        found: list[float] = []
-        tips_alerted = tips = 0
-        never = ever = 0
-        for f in forces:
-            d, n = delays(f, f.runs[m])
-            found += d
-            never += n
-            tips_alerted += sum(f.runs[m].tip_alerted.values())
-            tips += len(f.runs[m].tip_alerted)
-            ever += ever_alerted(f.runs[m])
+        found, never, ever = pooled_delays((f, f.runs[m]) for f in forces)
+        tips_alerted = sum(sum(f.runs[m].tip_alerted.values()) for f in forces)
+        tips = sum(len(f.runs[m].tip_alerted) for f in forces)
         table.add_row(
             method,
             str(len(found) + never),
@@ -652,6 +645,20 @@ def delay_table(forces: list[Force], title: str) -> Table:
 def ever_alerted(run: MethodRun) -> int:
     """Staff alerted by at least one of the run's as-of runs."""
     return len(set().union(*(a for _, a in run.asof_alerted)))
+
+
+def pooled_delays(runs: Iterable[tuple[Force, MethodRun]]) -> tuple[list[float], int, int]:
+    """Over (force, run) pairs: the days to first alert of the abusers alerted at or after
+    their start, how many abusers were never alerted, and how many staff were ever
+    alerted by an as-of run."""
+    found: list[float] = []
+    never = ever = 0
+    for f, r in runs:
+        d, n = delays(f, r)
+        found += d
+        never += n
+        ever += ever_alerted(r)
+    return found, never, ever
 
 
 def threshold_table(forces: list[Force], thresholds: list[float], title: str) -> Table:
@@ -676,13 +683,7 @@ def threshold_table(forces: list[Force], thresholds: list[float], title: str) ->
             f"{p.alerts_per_1k_month:.2f}",
         ]
         if asof:
-            found: list[float] = []
-            never = ever = 0
-            for f, r in runs:
-                d, n = delays(f, r)
-                found += d
-                never += n
-                ever += ever_alerted(r)
+            found, never, ever = pooled_delays(runs)
             row += [
                 str(never),
                 summary(found),
