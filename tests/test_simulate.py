@@ -26,6 +26,8 @@ from vigil.simulate import (
     simulate,
     write_extract,
 )
+from vigil.simulate.force import build_force, build_sessions
+from vigil.simulate.population import build_incidents, build_people
 
 #: Override to check the tests hold for other forces: VIGIL_SIM_TEST_SEED=5 pytest ...
 SEED = int(os.environ.get("VIGIL_SIM_TEST_SEED", "11"))
@@ -435,6 +437,22 @@ def test_reported_force_has_no_absurd_daily_volumes() -> None:
     v = _daily_volumes(con)
     _assert_realistic_daily_volumes(v)
     assert v["access_p999"] <= 300, v
+
+
+def test_most_prolific_person_does_not_grow_with_the_force() -> None:
+    """A heavy tail of repeat victims and frequent callers, but one that ends: the
+    most prolific person at 3,000 staff is in about as many incidents as at 300, not
+    in thousands (which would make her record a crowd no look could stand out in)."""
+    tops = []
+    for staff in (300, 3000):
+        cfg = SimulationConfig(staff=staff, days=120, seed=SEED)
+        force = build_force(cfg)
+        people = build_people(cfg, force)
+        incidents = build_incidents(cfg, force, people, build_sessions(cfg, force))
+        tops.append(int(np.bincount(incidents.ip_person).max()))
+    small, large = tops
+    assert 20 <= small <= 150 and large <= 150, tops
+    assert large <= 2 * small, tops
 
 
 # -- injected behaviour -----------------------------------------------------------------------
