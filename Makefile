@@ -23,7 +23,7 @@ test-all: $(BIN)/vigil
 lint: $(BIN)/vigil
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/mypy src
+	$(BIN)/mypy src bench
 
 bench: $(BIN)/vigil
 	$(BIN)/python bench/detection_quality.py

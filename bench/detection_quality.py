@@ -383,7 +383,7 @@ def partner_tips(lake: Lake, extract: Path, truth: list[dict]) -> dict[str, date
     received: dict[str, datetime] = {}
     for r in lake.read("partner_reports").to_pylist():
         staff_id = about.get(r["report_id"])
-        if staff_id in tipped:
+        if staff_id is not None and staff_id in tipped:
             at = as_utc(r["received_at"])
             received[staff_id] = min(at, received.get(staff_id, at))
     return received
