@@ -78,6 +78,8 @@ class MethodRun:
     #: Per as-of time, as `asof_alerted`: each scored member of staff's score then (kept
     #: for Vigil, whose alerts are a threshold on its score: see `at_threshold`).
     asof_scores: list[tuple[datetime, dict[str, float]]] = field(default_factory=list)
+    #: Vigil's full run: seconds per shared relation ("shared: name") and per indicator.
+    steps: dict[str, float] = field(default_factory=dict)
 
 
 def at_threshold(run: MethodRun, threshold: float) -> MethodRun:
@@ -245,6 +247,10 @@ def vigil_run(lake: Lake, grid: list[datetime], do_asof: bool, jobs: int) -> Met
         dict(zip(risk["staff_id"].to_pylist(), risk["risk_score"].to_pylist(), strict=True)),
         set(result.alerted["staff_id"].to_pylist()),
         full_s,
+        steps={
+            **{f"shared: {k}": v for k, v in result.shared_seconds.items()},
+            **{r.indicator: r.seconds for r in result.indicator_runs},
+        },
     )
     if do_asof:
         t0 = time.perf_counter()
@@ -743,6 +749,21 @@ def timing_table(forces: list[Force], title: str) -> Table:
     return table
 
 
+def steps_table(forces: list[Force], title: str) -> Table:
+    """Where Vigil's full run spends its time: each shared relation and each indicator
+    (its own queries), per seed and on average."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("step")
+    for f in forces:
+        table.add_column(f"seed {f.seed}", justify="right")
+    table.add_column("mean", justify="right")
+    steps = [run.steps for f in forces for run in f.runs if run.method == "Vigil"]
+    for name in steps[0]:
+        values = [s.get(name, 0.0) for s in steps]
+        table.add_row(name, *[f"{v:.1f}" for v in values], f"{np.mean(values):.1f}")
+    return table
+
+
 def print_size(forces: list[Force], size: int, cadence: str, sweep: list[float]) -> None:
     out.print()
     out.print(quality_table(forces, f"Ranking and alerts — {size} staff"))
@@ -759,6 +780,7 @@ def print_size(forces: list[Force], size: int, cadence: str, sweep: list[float])
         title = f"Vigil at other alert thresholds — {size} staff, seeds pooled{days}"
         out.print(threshold_table(forces, sweep, title))
     out.print(timing_table(forces, f"Wall time per stage, seconds — {size} staff"))
+    out.print(steps_table(forces, f"Vigil's full run by step, seconds — {size} staff"))
 
 
 def main() -> None:

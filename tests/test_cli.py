@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from vigil import contract
 from vigil.cli import app
+from vigil.detect.catalogue import load_catalogue
 
 runner = CliRunner()
 
@@ -56,7 +57,8 @@ def test_simulate_ingest_detect_commands_and_stable_finding_ids(tmp_path: Path) 
     first = invoke("ingest", str(extract), "--lake", str(lake))
     assert "access_events" in first
     invoke("ingest", str(extract), "--lake", str(lake))  # re-ingest is safe
-    invoke("detect", str(lake), "--out", str(tmp_path / "a"))
+    timed = invoke("detect", str(lake), "--out", str(tmp_path / "a"), "--timings")
+    assert "Where the run's time went" in timed and "ACCESS_NO_PURPOSE" in timed
     invoke("detect", str(extract), "--out", str(tmp_path / "b"))  # an extract is ingested first
     a = pq.read_table(tmp_path / "a" / "findings.parquet").sort_by("finding_id")
     b = pq.read_table(tmp_path / "b" / "findings.parquet").sort_by("finding_id")
@@ -67,6 +69,12 @@ def test_simulate_ingest_detect_commands_and_stable_finding_ids(tmp_path: Path) 
     assert a["evidence"].to_pylist() == b["evidence"].to_pylist()
     run = json.loads((tmp_path / "a" / "run.json").read_text())
     assert run["findings"] == a.num_rows
+    # Each enabled indicator's cost, its findings counted before suppression (none here).
+    per_indicator = run["indicators"]
+    assert {r["indicator"] for r in per_indicator} == set(load_catalogue().enabled())
+    assert sum(r["findings"] for r in per_indicator) == a.num_rows
+    assert "unexplained_access" in run["shared_relations_seconds"]
+    assert run["seconds"] >= sum(r["seconds"] for r in per_indicator) > 0
 
 
 def test_detect_as_of_and_bad_inputs(tmp_path: Path) -> None:

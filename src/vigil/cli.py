@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import pyarrow as pa
 import typer
@@ -25,6 +25,9 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from vigil.detect.engine import DetectionResult
 
 app = typer.Typer(
     help="Vigil: active monitoring of force IT systems for abuse of position for a sexual purpose.",
@@ -127,8 +130,12 @@ def detect(
         typer.Option(help="Allow-list CSV (scope,value,indicator,reason,decided_by,expires)."),
     ] = None,
     top: Annotated[int, typer.Option(help="How many staff to print.")] = 10,
+    timings: Annotated[
+        bool, typer.Option(help="Also print each indicator's findings and wall time.")
+    ] = False,
 ) -> None:
-    """Run the indicator catalogue and write staff_risk and findings."""
+    """Run the indicator catalogue and write staff_risk and findings (and run.json, with
+    each indicator's findings and wall time)."""
     from vigil.detect.catalogue import CatalogueError, load_catalogue
     from vigil.detect.engine import detect as run_detection
     from vigil.detect.suppressions import SuppressionError, load_suppressions
@@ -153,6 +160,8 @@ def detect(
         f"{result.findings.num_rows} findings in {time.perf_counter() - started:.1f}s → {out}"
     )
     _print_top(result.staff_risk, result.findings, top)
+    if timings:
+        _print_timings(result)
 
 
 @app.command()
@@ -258,6 +267,16 @@ def _print_top(staff_risk: pa.Table, findings: pa.Table, limit: int) -> None:
             row["top_indicators"].replace(";", ", "),
             f"{indicator}: {json.loads(evidence)['explanation']}",
         )
+    console.print(table)
+
+
+def _print_timings(result: DetectionResult) -> None:
+    table = Table("step", "findings", "seconds", title="Where the run's time went")
+    for name, seconds in result.shared_seconds.items():
+        table.add_row(f"shared: {name}", "", f"{seconds:.1f}")
+    for run in result.indicator_runs:
+        table.add_row(run.indicator, str(run.findings), f"{run.seconds:.1f}")
+    table.add_row("whole run", str(result.findings.num_rows), f"{result.seconds:.1f}")
     console.print(table)
 
 

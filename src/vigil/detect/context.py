@@ -8,7 +8,8 @@ are executed, so the same code runs on DuckDB and on Spark.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 
@@ -88,13 +89,18 @@ class Sources:
     #: When given, relations several indicators share are computed once, as temporary
     #: tables on this backend, instead of once per indicator.
     con: ibis.BaseBackend | None = None
+    #: Seconds spent computing each shared relation, in the order they were first needed.
+    shared_seconds: dict[str, float] = field(default_factory=dict)
 
     def _shared(self, name: str, expr: ir.Table) -> ir.Table:
         if self.con is None:
             return expr
+        started = time.perf_counter()
         # Not a TEMP table: the engine's scratch database is a file, and its tables can be
         # paged out under memory pressure.
-        return self.con.create_table(f"shared_{name}", expr, overwrite=True)
+        table = self.con.create_table(f"shared_{name}", expr, overwrite=True)
+        self.shared_seconds[name] = time.perf_counter() - started
+        return table
 
     def __getitem__(self, name: str) -> ir.Table:
         return self.tables[name]
