@@ -774,6 +774,27 @@ def test_partner_report_with_misspelt_surname_and_collar_fragment(tmp_path: Path
     assert ("PARTNER_CONCERN", "S3", None) not in found  # same surname, nothing else
 
 
+def test_a_shortened_name_is_a_first_name_not_a_surname(tmp_path: Path) -> None:
+    # "PC Rob" is what a woman calls PC Robert Hartley. PC Priya Roberts and PC Daniel
+    # Robinson have surnames that begin "Rob", at the same station: people shorten first
+    # names, not surnames, so they do not match (were they to, the three would tie and
+    # the description would fit too many to link to anyone at all).
+    robert = {**NAMED_STAFF[0], "name": "Robert Hartley"}
+    roberts = {**NAMED_STAFF[1], "name": "Priya Roberts"}
+    robinson = {**NAMED_STAFF[2], "name": "Daniel Robinson", "station": "Northtown"}
+    found = run(
+        tmp_path,
+        staff=[robert, roberts, robinson],
+        partner_reports=[report("PC Rob; works out of Northtown")],
+    )
+    linked = sorted(k[1] for k in found if k[0] == "PARTNER_CONCERN")
+    assert linked == ["S1"]
+    assert (
+        "first name (85% similar)"
+        in found[("PARTNER_CONCERN", "S1", None)]["evidence"]["explanation"]
+    )
+
+
 def test_one_word_names_a_first_name_or_a_surname_not_both(tmp_path: Path) -> None:
     # "Ali" is PC Ali Ali's first name and surname, and PC Ali White's first name; "Whita"
     # is one slip from White. The one word "Ali" cannot name both of PC Ali Ali's names.

@@ -191,8 +191,8 @@ def _score_report(
 
     if words:
         openers = {w.lower() for w in _OPENER.findall(text)}
-        first = _word_similarity(words, openers, given, params)
-        last = _word_similarity(words, openers, surname, params)
+        first = _word_similarity(words, openers, given, params, shortened_forms=True)
+        last = _word_similarity(words, openers, surname, params, shortened_forms=False)
         points = (params.given_name_points, params.surname_points)
         for similarity, weight, label in zip(
             _distinct_words(first, last, *points), points, ("first name", "surname"), strict=True
@@ -246,17 +246,29 @@ def _score_report(
 
 
 def _word_similarity(
-    words: list[str], openers: set[str], names: list[str], params: PartnerParams
+    words: list[str],
+    openers: set[str],
+    names: list[str],
+    params: PartnerParams,
+    *,
+    shortened_forms: bool,
 ) -> np.ndarray:
     """(word × name) similarity, 0-1, of each word of a description to each name; 0 below
-    `name_similarity`. A shortened name ("Dan" for Daniel, "Chris" for Christopher)
-    counts as a match, and so does a longer word with a slip or two ("Wrad" for Ward),
-    except a capitalised word opening a clause ("Tall officer..."), which is grammar, not
-    a name: it may match a name exactly, but not with a slip."""
+    `name_similarity`. With `shortened_forms` (given names), a shortened name ("Dan" for
+    Daniel, "Chris" for Christopher) counts as a match: people shorten first names, not
+    surnames, so "PC Rob" is Robert, not Roberts or Robinson. A longer word with a slip or
+    two ("Wrad" for Ward) counts too, except a capitalised word opening a clause ("Tall
+    officer..."), which is grammar, not a name: it may match a name exactly, but not with
+    a slip."""
     sim = process.cdist(words, names, scorer=fuzz.ratio, dtype=np.uint8).astype(float)
     named = np.array(names, dtype=str)
     shortened = np.array(
-        [np.char.startswith(named, w) if len(w) >= 3 else np.zeros(len(names), bool) for w in words]
+        [
+            np.char.startswith(named, w)
+            if shortened_forms and len(w) >= 3
+            else np.zeros(len(names), bool)
+            for w in words
+        ]
     )
     slipped = np.zeros_like(shortened)
     if params.max_name_edits:
