@@ -221,11 +221,11 @@ def build_people(cfg: SimulationConfig, force: Force) -> People:
 
 
 #: Ceilings on how often one person, or one domestic-abuse couple, comes to police
-#: notice relative to the typical person. The tails are heavy (a few people are in
+#: notice, relative to the least noticed. The tails are heavy (a few people are in
 #: incidents every few days), but real tails end: without a ceiling the largest of n
 #: draws grows with n, and a force of 5,000 staff had a woman in 9,774 incidents in six
-#: months. At 50 the most prolific person is in about 60 to 85 incidents in six months
-#: at any force size.
+#: months. At 50 the most prolific person is in about 55 to 85 incidents in six months
+#: (60 days of history and 120 of window) at 1,000 staff and at 5,000.
 MAX_POPULARITY = 50.0
 MAX_DYAD_WEIGHT = 50.0
 
