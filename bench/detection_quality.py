@@ -19,9 +19,10 @@ none of which reads `truth`:
 Each runs once over the whole window (ranking and alert quality, scenarios and hard
 negatives alerted) and again as of every day or week of the window (`--cadence`), to
 measure the days from the start of each abuser's behaviour (`truth.start`) to their first
-alert. A last table shows Vigil alerting at other risk thresholds (`--sweep`): what a
-lower or higher `alert_threshold` buys in recall and earliness and costs in false alerts.
-Every figure printed is measured; stage wall times are printed at the end.
+alert. A table shows Vigil alerting at other risk thresholds (`--sweep`): what a lower
+or higher `alert_threshold` buys in recall and earliness and costs in false alerts.
+Every figure printed is measured; stage wall times, and Vigil's full run by shared
+relation and indicator, are printed at the end.
 """
 
 from __future__ import annotations
@@ -226,9 +227,13 @@ def vigil_alerted_as_of(lake_root: str, as_of: datetime) -> set[str]:
 def vigil_as_of(lake_root: str, as_of: datetime) -> tuple[set[str], dict[str, float]]:
     """Staff Vigil alerts as of `as_of`, and each scored member of staff's risk then."""
     result = run_on_lake(Lake(lake_root), as_of=as_of)
+    return set(result.alerted["staff_id"].to_pylist()), risk_scores(result)
+
+
+def risk_scores(result: DetectionResult) -> dict[str, float]:
+    """staff_id -> risk_score of each member of staff the run scored."""
     risk = result.staff_risk
-    scores = dict(zip(risk["staff_id"].to_pylist(), risk["risk_score"].to_pylist(), strict=True))
-    return set(result.alerted["staff_id"].to_pylist()), scores
+    return dict(zip(risk["staff_id"].to_pylist(), risk["risk_score"].to_pylist(), strict=True))
 
 
 def quiet_worker() -> None:
@@ -241,10 +246,9 @@ def quiet_worker() -> None:
 def vigil_run(lake: Lake, grid: list[datetime], do_asof: bool, jobs: int) -> MethodRun:
     result, full_s = timed(lambda: run_on_lake(lake))
     assert isinstance(result, DetectionResult)
-    risk = result.staff_risk
     run = MethodRun(
         "Vigil",
-        dict(zip(risk["staff_id"].to_pylist(), risk["risk_score"].to_pylist(), strict=True)),
+        risk_scores(result),
         set(result.alerted["staff_id"].to_pylist()),
         full_s,
         steps={
