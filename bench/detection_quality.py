@@ -5,7 +5,7 @@ Run by hand (not in CI):
     .venv/bin/python bench/detection_quality.py [--sizes 1000 5000] [--days 120]
         [--seeds 11 12 13] [--cadence weekly|daily] [--no-asof] [--jobs 1]
         [--rule-threshold 3 [N ...]] [--ueba-contamination 0.01] [--sweep 1 1.5 3]
-        [--workdir /tmp/benchwork]
+        [--workdir /tmp/benchwork] [--vary activity_scale=1.5 ...]
 
 For each force size and seed it simulates a force, ingests it, and runs three detectors,
 none of which reads `truth`:
@@ -28,21 +28,25 @@ relation and indicator, are printed at the end.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import multiprocessing
 import os
+import re
 import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow.csv as pacsv
 from baselines import BaselineScores, LakeBaselines  # bench/ is on sys.path as a script
+from pydantic import TypeAdapter
 from rich.console import Console
 from rich.table import Table
 
@@ -343,19 +347,44 @@ def rule_runs(
     return runs
 
 
-def load_force(size: int, seed: int, days_: int, workdir: Path) -> tuple[Lake, Path, float, float]:
-    extract = workdir / f"extract-{size}x{days_}-{seed}"
-    lake_dir = workdir / f"lake-{size}x{days_}-{seed}"
+def load_force(
+    size: int, seed: int, days_: int, workdir: Path, vary: dict[str, Any] | None = None
+) -> tuple[Lake, Path, float, float]:
+    """The simulated force of `size` staff, `days_` days and `seed`, with the simulator's
+    settings changed by `vary` (SimulationConfig field -> value), ingested into a lake."""
+    vary = vary or {}
+    # The folder names the settings, in characters no glob reads as a pattern.
+    changed = "".join(
+        f"-{k}={json.dumps(v, separators=(',', ':'))}" for k, v in sorted(vary.items())
+    )
+    name = re.sub(r"[^\w.=-]", "_", f"{size}x{days_}-{seed}{changed}")
+    extract, lake_dir = workdir / f"extract-{name}", workdir / f"lake-{name}"
     t0 = time.perf_counter()
     reuse = Lake.is_lake(lake_dir)  # --workdir keeps forces between runs of the detector
     if not reuse:
-        config = SimulationConfig(staff=size, days=days_, seed=seed, start=date(2026, 1, 5))
+        settings = {"staff": size, "days": days_, "seed": seed, "start": date(2026, 1, 5)}
+        config = TypeAdapter(SimulationConfig).validate_python({**settings, **vary})
         simulate(config, extract)
     t1 = time.perf_counter()
     if not reuse:
         ingest_extract(extract, lake_dir)
     t2 = time.perf_counter()
     return Lake(lake_dir), extract, t1 - t0, t2 - t1
+
+
+def simulator_setting(text: str) -> tuple[str, Any]:
+    """'FIELD=JSON' -> (FIELD, value), for `--vary`; the value is checked when the force
+    is simulated, against the field's type."""
+    field_name, sep, raw = text.partition("=")
+    known = {f.name for f in fields(SimulationConfig)} - {"staff", "days", "seed"}
+    if not sep or field_name not in known:
+        raise argparse.ArgumentTypeError(
+            f"expected FIELD=VALUE with FIELD one of {', '.join(sorted(known))}, not {text!r}"
+        )
+    try:
+        return field_name, json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise argparse.ArgumentTypeError(f"{field_name}: {raw!r} is not JSON ({e})") from e
 
 
 def abusers_in(truth: list[dict]) -> dict[str, tuple[str, datetime]]:
@@ -406,7 +435,7 @@ def as_utc(value: object) -> datetime:
 
 
 def run_force(size: int, seed: int, args: argparse.Namespace, workdir: Path) -> Force:
-    lake, extract, simulate_s, ingest_s = load_force(size, seed, args.days, workdir)
+    lake, extract, simulate_s, ingest_s = load_force(size, seed, args.days, workdir, args.vary)
     baselines = LakeBaselines(lake, load_catalogue().purpose.duty_grace_minutes)
     con, tables = baselines.con, baselines.tables
 
@@ -799,6 +828,16 @@ def main() -> None:
         help="re-run every detector as of every day or week of the window (midnight UTC) "
         "to measure days to first alert",
     )
+    parser.add_argument(
+        "--vary",
+        type=simulator_setting,
+        action="append",
+        default=[],
+        metavar="FIELD=JSON",
+        help="change a simulator setting (a SimulationConfig field), to measure on forces "
+        "unlike the default ones: --vary activity_scale=1.5 --vary "
+        "'intensity_range=[0.05, 0.6]' (repeatable)",
+    )
     parser.add_argument("--no-asof", action="store_true", help="skip the as-of runs")
     parser.add_argument(
         "--asof-sizes",
@@ -842,6 +881,7 @@ def main() -> None:
         "ingest times are then 0).",
     )
     args = parser.parse_args()
+    args.vary = dict(args.vary)
     if args.sweep is None:
         default = load_catalogue().scoring.alert_threshold
         args.sweep = [round(default * k, 2) for k in (0.5, 0.75, 1.25, 1.5)]
@@ -859,7 +899,12 @@ def main() -> None:
         f"vulnerability code outside rostered duty (± the catalogue's "
         f"{load_catalogue().purpose.duty_grace_minutes:g} min duty grace). AP and "
         f"recall@1%: staff without a score rank last, ties broken pessimistically. "
-        f"Alerts: the whole-window run.",
+        f"Alerts: the whole-window run."
+        + (
+            f"\nSimulator settings changed: {', '.join(f'{k}={v}' for k, v in args.vary.items())}"
+            if args.vary
+            else ""
+        ),
         highlight=False,
     )
     with tempfile.TemporaryDirectory(prefix="vigil-bench-") as tmp:

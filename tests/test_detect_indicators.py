@@ -1238,6 +1238,42 @@ def test_no_profile_skew_when_peers_look_at_the_same_profile(tmp_path: Path) -> 
     assert not [k for k in found if k[0] == "TARGET_PROFILE_SKEW"]
 
 
+def test_a_small_specialist_team_is_judged_against_itself_not_the_role(tmp_path: Path) -> None:
+    # A small force: four in public protection (three DCs and a DS), each looking at ten
+    # young women who reported sexual offences, which is their job; ten DCs in CID who
+    # look at a mix, except C0, who looks almost only at such women.
+    def member(staff_id: str, role: str, team: str) -> dict[str, Any]:
+        return {**TEAM[0], "staff_id": staff_id, "role": role, "team_id": team}
+
+    ppu = [member(f"P{i}", "DS" if i == 3 else "DC", "PUBLIC-PROTECTION") for i in range(4)]
+    cid = [member(f"C{i}", "DC", "CID-NORTH") for i in range(10)]
+    women = [{**PROFILE_PEOPLE[0], "person_id": f"Z{i}"} for i in range(50)]
+    views = [
+        view(f"P{s}-{p}", f"2026-03-{1 + p:02d} 11:00", person=f"Z{s * 10 + p}", staff=f"P{s}")
+        for s in range(4)
+        for p in range(10)
+    ]
+    views += [
+        view(f"C{s}-{p}", f"2026-03-{1 + p:02d} 11:00", person=f"M{s * 4 + p}", staff=f"C{s}")
+        for s in range(1, 10)
+        for p in range(4)
+    ]
+    views += [
+        view(f"C0-{p}", f"2026-03-{1 + p:02d} 22:00", person=f"Z{40 + p}", staff="C0")
+        for p in range(10)
+    ]
+    found = run(
+        tmp_path,
+        staff=STAFF + ppu + cid,
+        people=PEOPLE + PROFILE_PEOPLE + women,
+        access_events=views,
+    )
+    skewed = {k[1] for k in found if k[0] == "TARGET_PROFILE_SKEW"}
+    assert skewed == {"C0"}
+    explanation = found[("TARGET_PROFILE_SKEW", "C0", None)]["evidence"]["explanation"]
+    assert "peers (DC:CID)" in explanation
+
+
 def test_a_trawl_of_a_few_weeks_is_judged_on_those_weeks(tmp_path: Path) -> None:
     # Sixteen weeks in which everyone looks at five people a week without purpose, one
     # in five weeks a young woman in the profile; in weeks 10 and 11 T0 also looks up four

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
+from vigil.detect.context import MIN_BASELINE_PEERS, MIN_PEERS
 from vigil.detect.indicators import INDICATORS
 from vigil.detect.settings import PurposeSettings, ScoringSettings, Strict
 
@@ -195,6 +196,19 @@ def to_markdown(catalogue: Catalogue) -> str:
         "staff's risk adds up their persons' risks, the k-th most concerning counting",
         f"{s.person_decay:g}^(k−1). An **alert** is raised at a risk of "
         f"**{s.alert_threshold:g}** or more: an absolute threshold, never a quota.",
+        "",
+        "Indicators marked *Peer baseline: yes* subtract from each finding what is ordinary",
+        "for the member of staff's peers: the median of each peer's strongest finding of that",
+        "indicator plus 1.4826 × its median absolute deviation (at least "
+        f"{s.peer_spread_floor:g}). Peers",
+        "are staff in the same role and the same kind of team (a DC in public protection is",
+        "judged against the unit's other DCs); where there are fewer than "
+        f"{MIN_PEERS}, the whole kind of",
+        "team (the unit's DCs and DSs together), since whom staff look up follows the work",
+        "more than the rank; then the same role force-wide; and all staff as the last",
+        f"resort. A group needs at least {MIN_BASELINE_PEERS} members. The trawl and profile "
+        "indicators compare",
+        "with the same peers in their own way, stated below.",
         "",
     ]
     for indicator_id, entry in catalogue.indicators.items():

@@ -23,7 +23,7 @@ from vigil.ingest.lake import Lake
 #: Stands in for "still open" when an interval has no end.
 OPEN_END = datetime(9999, 1, 1, tzinfo=UTC)
 
-#: Peer groups smaller than this widen (role and kind of team → kind of team → role).
+#: A role within a kind of team smaller than this widens to the whole kind of team.
 MIN_PEERS = 8
 #: Fewest members for a peer baseline at all; the last resort is all staff.
 MIN_BASELINE_PEERS = 3
@@ -393,11 +393,16 @@ class Sources:
     @cached_property
     def peer_groups(self) -> ir.Table:
         """Each member of staff's peer group: the narrowest of `peer_memberships` with
-        MIN_PEERS members (the role's group needs only MIN_BASELINE_PEERS; all staff is
-        the last resort), so a DA safeguarding officer is compared with DA safeguarding
-        colleagues, and the force's two DA sergeants with the whole DA team."""
+        enough members (MIN_PEERS for a role within a kind of team, MIN_BASELINE_PEERS
+        for the wider groups; all staff is the last resort), so a DA safeguarding officer
+        is compared with DA safeguarding colleagues, and the force's two DA sergeants with
+        the whole DA team.
+        The kind of team comes before the role because whom staff look up follows the
+        work, not the rank: in a small force's public protection unit of five, the
+        detectives look at sexual-offence victims all day, and judged against every
+        detective in the force (most of them in CID) each would look like a trawler."""
         m = self.peer_memberships
-        enough = ibis.ifelse(m.level == 2, MIN_BASELINE_PEERS, MIN_PEERS)
+        enough = ibis.ifelse(m.level == 0, MIN_PEERS, MIN_BASELINE_PEERS)
         eligible = m.filter((m.n_members >= enough) | (m.level == 3))
         ranked = eligible.mutate(k=ibis.row_number().over(group_by="staff_id", order_by="level"))
         return ranked.filter(ranked.k == 0).select("staff_id", "peer_group")
