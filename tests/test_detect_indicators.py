@@ -1274,6 +1274,25 @@ def test_a_small_specialist_team_is_judged_against_itself_not_the_role(tmp_path:
     assert "peers (DC:CID)" in explanation
 
 
+def test_a_trawler_in_a_small_team_is_not_hidden_by_his_own_looks(tmp_path: Path) -> None:
+    # Five in roads policing: four look up two men each; R0 looks up ten young women. Were
+    # his looks pooled with theirs, the team's share would be 10 of 18 and he would look
+    # only a little above it.
+    roads = [{**TEAM[0], "staff_id": f"R{i}", "team_id": "ROADS-POLICING"} for i in range(5)]
+    views = [
+        view(f"R{s}-{p}", f"2026-03-{1 + p:02d} 11:00", person=f"M{s * 2 + p}", staff=f"R{s}")
+        for s in range(1, 5)
+        for p in range(2)
+    ]
+    views += [
+        view(f"R0-{p}", f"2026-03-{1 + p:02d} 22:00", person=f"Y{p}", staff="R0") for p in range(10)
+    ]
+    found = run(tmp_path, staff=STAFF + roads, people=PEOPLE + PROFILE_PEOPLE, access_events=views)
+    f = found[("TARGET_PROFILE_SKEW", "R0", None)]
+    assert "100% fit the profile" in f["evidence"]["explanation"]
+    assert "against 0% for peers (*:ROADS)" in f["evidence"]["explanation"]
+
+
 def test_a_trawl_of_a_few_weeks_is_judged_on_those_weeks(tmp_path: Path) -> None:
     # Sixteen weeks in which everyone looks at five people a week without purpose, one
     # in five weeks a young woman in the profile; in weeks 10 and 11 T0 also looks up four

@@ -74,12 +74,16 @@ def target_profile_skew(src: Sources, params: ProfileParams) -> ir.Table:
     per_staff = per_person.group_by(keys).aggregate(
         n=per_person.w.sum(), k=(per_person.w * per_person.fits.cast("float64")).sum()
     )
-    # The peer group's pooled share of profile looks in the same period (all its members).
+    # The pooled share of profile looks by the rest of the peer group in the same period:
+    # in a small team, one trawler's own looks would otherwise raise the share he is
+    # judged against. With no look by anyone else there is nothing to judge against.
     members = src.peer_memberships.select("staff_id", "peer_group")
     looked = per_staff.join(members, "staff_id")
     periods_of_group = ["peer_group", "period_from"]
-    pooled = looked.group_by(periods_of_group).aggregate(share=looked.k.sum() / looked.n.sum())
+    pooled = looked.group_by(periods_of_group).aggregate(k_all=looked.k.sum(), n_all=looked.n.sum())
     s = per_staff.join(src.peer_groups, "staff_id").join(pooled, periods_of_group)
+    s = s.filter(s.n_all - s.n > 0)
+    s = s.mutate(share=(s.k_all - s.k) / (s.n_all - s.n))
     p = ibis.greatest(ibis.least(s.share, 0.99), 0.01)
     z = (s.k - s.n * p) / (s.n * p * (1 - p)).sqrt()
     s = s.mutate(z=z).filter((z >= params.min_z) & (s.k >= params.min_people))
