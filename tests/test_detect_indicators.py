@@ -1331,7 +1331,8 @@ def test_a_trawl_of_a_few_weeks_is_judged_on_those_weeks(tmp_path: Path) -> None
     f = found[("TARGET_PROFILE_SKEW", "T0", None)]
     text = f["evidence"]["explanation"]
     assert text.startswith("in the 4 weeks from 2026-03-02, ")
-    assert "22% fit the profile" in text and "against 6% for peers" in text
+    # His colleagues alone (his own looks are not his baseline): 4%, not the 6% pooled.
+    assert "22% fit the profile" in text and "against 4% for peers" in text
     assert [e for e in f["evidence"]["event_ids"] if "trawl" in e] == [t["event_id"] for t in trawl]
     assert not [k for k in found if k[0] == "TARGET_PROFILE_SKEW" and k[1] != "T0"]
     # Judged over the sixteen weeks alone, the same looks are not skewed enough.

@@ -82,8 +82,9 @@ def target_profile_skew(src: Sources, params: ProfileParams) -> ir.Table:
     periods_of_group = ["peer_group", "period_from"]
     pooled = looked.group_by(periods_of_group).aggregate(k_all=looked.k.sum(), n_all=looked.n.sum())
     s = per_staff.join(src.peer_groups, "staff_id").join(pooled, periods_of_group)
-    s = s.filter(s.n_all - s.n > 0)
-    s = s.mutate(share=(s.k_all - s.k) / (s.n_all - s.n))
+    others_n = s.n_all - s.n
+    s = s.filter(others_n > 1e-9)  # sums of rarities: a float difference, not exactly 0
+    s = s.mutate(share=(s.k_all - s.k) / others_n)
     p = ibis.greatest(ibis.least(s.share, 0.99), 0.01)
     z = (s.k - s.n * p) / (s.n * p * (1 - p)).sqrt()
     s = s.mutate(z=z).filter((z >= params.min_z) & (s.k >= params.min_people))
