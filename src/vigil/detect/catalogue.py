@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
-from vigil.detect.context import MIN_BASELINE_PEERS, MIN_PEERS
+from vigil.detect.context import MAD_TO_SD, MIN_BASELINE_PEERS, MIN_PEERS
 from vigil.detect.indicators import INDICATORS
 from vigil.detect.settings import PurposeSettings, ScoringSettings, Strict
 
@@ -199,7 +199,7 @@ def to_markdown(catalogue: Catalogue) -> str:
         "",
         "Indicators marked *Peer baseline: yes* subtract from each finding what is ordinary",
         "for the member of staff's peers: the median of each peer's strongest finding of that",
-        "indicator plus 1.4826 × its median absolute deviation (at least "
+        f"indicator plus {MAD_TO_SD:g} × its median absolute deviation (at least "
         f"{s.peer_spread_floor:g}). Peers",
         "are staff in the same role and the same kind of team (a DC in public protection is",
         "judged against the unit's other DCs); where there are fewer than "

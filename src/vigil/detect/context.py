@@ -27,6 +27,8 @@ OPEN_END = datetime(9999, 1, 1, tzinfo=UTC)
 MIN_PEERS = 8
 #: Fewest members for a peer baseline at all; the last resort is all staff.
 MIN_BASELINE_PEERS = 3
+#: Times a median absolute deviation is a standard deviation, were the values normal.
+MAD_TO_SD = 1.4826
 
 #: Tables detection may read. `truth` is deliberately absent: detection never sees it.
 DETECTION_TABLES = tuple(t for t in contract.EXTRACT_TABLES if t != "truth")
@@ -429,7 +431,7 @@ class Sources:
         """`findings` (staff_id, strength, ...) with `peer_baseline` added and `strength`
         reduced by it, dropping findings no stronger than the baseline. The baseline is
         the peer group's median of each member's strongest finding (zero for members
-        with none) plus 1.4826 × the median absolute deviation, at least `spread_floor`:
+        with none) plus MAD_TO_SD × the median absolute deviation, at least `spread_floor`:
         what is ordinary for colleagues in the same role and kind of team. A group of
         fewer than MIN_BASELINE_PEERS has no baseline."""
         tops = findings.group_by("staff_id").aggregate(value=findings.strength.max())
@@ -439,7 +441,7 @@ class Sources:
             "staff_id",
             baseline=ibis.ifelse(
                 stats.n_members >= MIN_BASELINE_PEERS,
-                stats.med + ibis.greatest(stats.mad * 1.4826, spread_floor),
+                stats.med + ibis.greatest(stats.mad * MAD_TO_SD, spread_floor),
                 0.0,
             ),
         )

@@ -7,7 +7,7 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import Field
 
-from vigil.detect.context import Sources
+from vigil.detect.context import MAD_TO_SD, Sources
 from vigil.detect.indicators.base import Indicator, evidence_ids, plural, text
 from vigil.detect.settings import Strict
 
@@ -53,7 +53,7 @@ def vulnerable_trawl(src: Sources, params: TrawlParams) -> ir.Table:
     per_staff = per_staff.join(weighted, "staff_id")
     stats = src.peer_statistics(per_staff.select("staff_id", value=per_staff.n_weighted))
     scored = per_staff.join(stats, "staff_id")
-    scale = ibis.greatest(scored.mad * 1.4826, params.min_spread)
+    scale = ibis.greatest(scored.mad * MAD_TO_SD, params.min_spread)
     z = (scored.n_weighted - scored.med) / scale
     scored = scored.mutate(z=z)
     scored = scored.filter((scored.n_people >= params.min_people) & (scored.z >= params.min_z))
