@@ -592,6 +592,27 @@ def test_tasking_that_begins_after_the_incident_closed_runs_until_its_own_end(
     assert "(as INVESTIGATOR) ended on 2026-04-20" in text
 
 
+def test_tasking_with_a_recorded_end_runs_to_it_past_the_closure(tmp_path: Path) -> None:
+    # An investigator assigned on 15 March, before I1 closed on 20 March, and unassigned on
+    # 20 April: the record says the work went on after the incident log closed, so only
+    # the look after 20 April (and its grace) is without purpose. Capping her at the
+    # closure's grace would flag the investigation's own looks on 10 and 14 April.
+    looks = [
+        view("E1", "2026-03-25 11:00"),
+        view("E2", "2026-04-10 11:00"),
+        view("E3", "2026-04-14 11:00"),
+        view("E4", "2026-04-28 11:00"),
+    ]
+    investigator = [
+        {**TASKING[0], "role": "INVESTIGATOR"}
+        | {"assigned_at": "2026-03-15 09:00", "unassigned_at": "2026-04-20 09:00"}
+    ]
+    found = run(tmp_path, access_events=looks, incident_staff=investigator)
+    key = ("ACCESS_AFTER_INVOLVEMENT", "S1", "V1")
+    assert found[key]["evidence"]["event_ids"] == ["E4"]
+    assert "(as INVESTIGATOR) ended on 2026-04-20" in found[key]["evidence"]["explanation"]
+
+
 def test_a_finding_about_a_man_counts_the_less_likely_target_weight(tmp_path: Path) -> None:
     looks = [view("E1", "2026-03-10 11:00"), view("E2", "2026-03-24 11:00")]
     man = [{**p, "sex": "M"} if p["person_id"] == "V1" else p for p in PEOPLE]

@@ -141,12 +141,13 @@ def to_markdown(catalogue: Catalogue) -> str:
         "",
         "A member of staff has a policing purpose for a person while tasked to an incident",
         f"involving that person, from {p.grace_before_hours:g} hours before assignment until",
-        f"{p.grace_after_hours:g} hours after the tasking ended (unassigned, or the incident",
-        "closed). When the incident closes while the member of staff is still assigned, the",
-        f"purpose runs on for {p.grace_after_closure_days:g} days (file preparation, updates to"
-        " the victim, court).",
-        "Tasking that begins after the incident closed (the investigation of the crime that",
-        "follows it, a review, safeguarding) runs until its own end.",
+        f"{p.grace_after_hours:g} hours after the tasking ended. A recorded unassignment ends",
+        "it, even after the incident closed (the investigation outlives the incident log).",
+        "An assignment still open on a closed incident is more often a record no one closed",
+        f"than months of work: its purpose runs on for {p.grace_after_closure_days:g} days after"
+        " the closure (file preparation, updates to the victim, court).",
+        "Tasking that begins after the incident closed (a review, safeguarding) runs until",
+        "its own end.",
         *(
             [
                 "Tasking as " + " or ".join(p.lasting_roles) + " gives a purpose for at least"

@@ -165,10 +165,11 @@ class Sources:
     def purpose_intervals(self) -> ir.Table:
         """When each member of staff had a policing purpose for each person: from a little
         before assignment to an incident involving the person until a grace period after
-        the assignment ended: `grace_after_hours` after unassignment, or
-        `grace_after_closure_days` after the incident closed if still assigned then, and
-        at least `lasting_grace_days` after either for tasking in `lasting_roles`. Tasking
-        that begins after the incident closed runs until its own end.
+        the assignment ended: `grace_after_hours` after a recorded unassignment (even
+        after the incident closed), or, for an assignment still open, until
+        `grace_after_closure_days` after the incident closed; at least
+        `lasting_grace_days` after either for tasking in `lasting_roles`. Tasking that
+        begins after the incident closed runs until its own end.
         Open assignments on open incidents run on. Columns: staff_id, person_id,
         incident_id, role (the tasking's), purpose_from, purpose_to, involvement_ended
         (null while open)."""
@@ -181,13 +182,17 @@ class Sources:
         lasting = ibis.interval(minutes=int(self.purpose.lasting_grace_days * 1440))
         joined = tasking.join(ip, "incident_id").left_join(inc, "incident_id")
         open_end = ibis.literal(OPEN_END)
-        unassigned = joined.unassigned_at.fill_null(open_end)
         # Tasking that begins after the incident closed (the investigation, a review,
         # safeguarding) is work that follows the incident: the closure does not end it.
         closed = ibis.ifelse(joined.closed_at > joined.assigned_at, joined.closed_at, open_end)
-        ended = ibis.least(unassigned, closed)
-        purpose_to = ibis.least(
-            ibis.ifelse(unassigned == open_end, open_end, unassigned + after),
+        # An assignment the record ends, ends there. One still open on a closed incident is
+        # more often a record no one closed than months of work: it runs on for the grace
+        # after closure only.
+        unassigned = joined.unassigned_at
+        ended = ibis.ifelse(unassigned.notnull(), unassigned, closed)
+        purpose_to = ibis.ifelse(
+            unassigned.notnull(),
+            unassigned + after,
             ibis.ifelse(closed == open_end, open_end, closed + ibis.greatest(after, after_closure)),
         )
         if self.purpose.lasting_roles:
