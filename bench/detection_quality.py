@@ -247,6 +247,12 @@ def quiet_worker() -> None:
     os.dup2(devnull, 2)
 
 
+def quiet_pool(jobs: int) -> ProcessPoolExecutor:
+    """`jobs` spawned worker processes whose output is dropped (see `quiet_worker`)."""
+    ctx = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=quiet_worker)
+
+
 def vigil_run(lake: Lake, grid: list[datetime], do_asof: bool, jobs: int) -> MethodRun:
     result, full_s = timed(lambda: run_on_lake(lake))
     assert isinstance(result, DetectionResult)
@@ -266,8 +272,7 @@ def vigil_run(lake: Lake, grid: list[datetime], do_asof: bool, jobs: int) -> Met
         if jobs > 1:
             # Each run opens its own DuckDB connection; on a machine with more cores than
             # DuckDB keeps busy, separate processes can overlap.
-            ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=quiet_worker) as pool:
+            with quiet_pool(jobs) as pool:
                 results = list(pool.map(vigil_as_of, [str(lake.root)] * len(times), times))
             for t, (alerted, _) in zip(times, results, strict=True):
                 log.print(f"    Vigil as of {t:%Y-%m-%d}: {len(alerted)} alerted", highlight=False)

@@ -15,15 +15,13 @@ start on the same day). It reads `truth` to say who is who; detection never does
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import time
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 # bench/ is on sys.path when a script in it runs.
-from detection_quality import abusers_in, average_precision, quiet_worker, read_hard_negatives
+from detection_quality import abusers_in, average_precision, quiet_pool, read_hard_negatives
 
 from vigil.detect.engine import DetectionResult, run_on_lake
 from vigil.ingest.lake import Lake
@@ -120,8 +118,7 @@ def main() -> None:
     parser.add_argument("--innocents", type=int, default=8)
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(args.jobs, mp_context=ctx, initializer=quiet_worker) as pool:
+    with quiet_pool(args.jobs) as pool:
         futures = [
             pool.submit(explain, lake, args.probe_days, args.innocents) for lake in args.lakes
         ]

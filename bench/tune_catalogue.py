@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import shutil
 import tomllib
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 # bench/ is on sys.path when a script in it runs.
-from detection_quality import abusers_in, average_precision, quiet_worker
+from detection_quality import abusers_in, average_precision, quiet_pool
 
 from vigil.detect.catalogue import DEFAULT_CATALOGUE, load_catalogue, parse_catalogue
 from vigil.detect.engine import run_on_lake
@@ -51,8 +49,10 @@ def _keep_one(lake_root: str, kept: Path) -> str:
     name = Path(lake_root).name
     pq.write_table(run_on_lake(lake).findings, kept / f"{name}.parquet")
     abusers = abusers_in(lake.read("truth").to_pylist())
-    labels = {"abusers": {s: kind for s, (kind, _) in abusers.items()}}
-    labels["n_staff"] = lake.read("staff").num_rows
+    labels = {
+        "abusers": {s: kind for s, (kind, _) in abusers.items()},
+        "n_staff": lake.read("staff").num_rows,
+    }
     (kept / f"{name}.json").write_text(json.dumps(labels))
     return name
 
@@ -73,8 +73,7 @@ def _rerun_one(lake_root: str, kept: Path, out: Path, indicator: str, params: di
 
 
 def _in_parallel(jobs: int, fn: Any, lakes: list[str], *args: Any) -> None:
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=quiet_worker) as pool:
+    with quiet_pool(jobs) as pool:
         for name in pool.map(fn, lakes, *([a] * len(lakes) for a in args)):
             print(name, "done", flush=True)
 
@@ -83,7 +82,8 @@ def score(kept: Path, weights: dict[str, float], scoring_changes: dict[str, Any]
     catalogue = load_catalogue()
     scoring = catalogue.scoring.model_copy(update=scoring_changes)
     con = ibis.duckdb.connect()
-    lines, total_ap, forces, true_alerts, alerts, n_abusers = [], 0.0, 0, 0, 0, 0
+    lines: list[str] = []
+    per_force: list[tuple[float, int, int, int]] = []  # AP, true alerts, alerts, abusers
     for path in sorted(kept.glob("*.parquet")):
         labels = json.loads(path.with_suffix(".json").read_text())
         abusers: dict[str, str] = labels["abusers"]
@@ -97,15 +97,12 @@ def score(kept: Path, weights: dict[str, float], scoring_changes: dict[str, Any]
         alerted = {r["staff_id"] for r in rows if r["alerted"]}
         hits = len(alerted & set(abusers))
         lines.append(f"  {path.stem}: AP {ap:.3f}, alerts {hits}/{len(alerted)} of {len(abusers)}")
-        total_ap, forces = total_ap + ap, forces + 1
-        true_alerts, alerts, n_abusers = (
-            true_alerts + hits,
-            alerts + len(alerted),
-            n_abusers + len(abusers),
-        )
+        per_force.append((ap, hits, len(alerted), len(abusers)))
+    mean_ap = sum(f[0] for f in per_force) / max(len(per_force), 1)
+    true_alerts, alerts = sum(f[1] for f in per_force), sum(f[2] for f in per_force)
     lines.append(
-        f"mean AP {total_ap / max(forces, 1):.4f}; alert precision {true_alerts}/{alerts}, "
-        f"recall {true_alerts}/{n_abusers} ({forces} forces)"
+        f"mean AP {mean_ap:.4f}; alert precision {true_alerts}/{alerts}, "
+        f"recall {true_alerts}/{sum(f[3] for f in per_force)} ({len(per_force)} forces)"
     )
     return "\n".join(lines)
 
