@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from datetime import date
@@ -28,6 +29,8 @@ from vigil.simulate import (
 )
 from vigil.simulate.force import build_force, build_sessions
 from vigil.simulate.population import build_incidents, build_people
+from vigil.simulate.tables import reference_tables
+from vigil.simulate.world import build_world
 
 #: Override to check the tests hold for other forces: VIGIL_SIM_TEST_SEED=5 pytest ...
 SEED = int(os.environ.get("VIGIL_SIM_TEST_SEED", "11"))
@@ -706,6 +709,20 @@ def test_config_validation() -> None:
         SimulationConfig(staff=10)
     with pytest.raises(ValueError):
         SimulationConfig(scenario_weights={"NOPE": 1.0})
+    with pytest.raises(ValueError, match="unexported_roster_team_share"):
+        SimulationConfig(unexported_roster_team_share=1.5)
+
+
+def test_unexported_rosters_leave_whole_teams_out_of_duty() -> None:
+    cfg = dataclasses.replace(TINY, unexported_roster_team_share=0.25)
+    tables = reference_tables(build_world(cfg))
+    staff, duty = tables["staff"], tables["duty"]
+    rostered = set(duty.column("staff_id").to_pylist())
+    teams = staff.group_by("team_id").aggregate([("staff_id", "list")]).to_pylist()
+    without = {t["team_id"] for t in teams if not rostered & set(t["staff_id_list"])}
+    assert len(without) == round(0.25 * len(teams))
+    # Every other team's members keep their rosters.
+    assert all(rostered >= set(t["staff_id_list"]) for t in teams if t["team_id"] not in without)
 
 
 # -- scale ------------------------------------------------------------------------------------

@@ -76,6 +76,10 @@ class SimulationConfig:
     roster_missing_rate: float = 0.04
     #: Unrostered overtime sessions per member of staff per 30 days (worked, not in `duty`).
     unrostered_overtime_per_30d: float = 0.6
+    #: Share of teams whose rosters are kept in another system and absent from `duty`
+    #: altogether (police staff on flexible hours, a unit rostered locally): their duty
+    #: is unknown, not off.
+    unexported_roster_team_share: float = 0.0
     #: Legitimate concerns from partners that link to no abuser, per 1,000 staff per 30 days.
     benign_partner_reports_per_1000_30d: float = 1.5
 
@@ -87,6 +91,8 @@ class SimulationConfig:
         unknown = set(self.scenario_weights) - set(SCENARIO_KINDS)
         if unknown:
             raise ValueError(f"unknown scenario kinds {sorted(unknown)}; known {SCENARIO_KINDS}")
+        if not 0 <= self.unexported_roster_team_share <= 1:
+            raise ValueError("unexported_roster_team_share must be between 0 and 1")
         lo, hi = self.intensity_range
         if not 0 <= lo <= hi <= 1:
             raise ValueError("intensity_range must satisfy 0 <= lo <= hi <= 1")

@@ -174,7 +174,7 @@ def reference_tables(w: World) -> dict[str, pa.Table]:
     dup[1:] = (
         (d_staff[1:] == d_staff[:-1]) & (d_start[1:] == d_start[:-1]) & (d_kind[1:] == d_kind[:-1])
     )
-    keep = ~dup
+    keep = ~dup & ~_roster_unexported(w)[d_staff]
     out["duty"] = pa.table(
         {
             "staff_id": take(_str(f.staff_id), d_staff[keep]),
@@ -224,6 +224,17 @@ def reference_tables(w: World) -> dict[str, pa.Table]:
         schema=HARD_NEGATIVES_SCHEMA,
     )
     return out
+
+
+def _roster_unexported(w: World) -> np.ndarray:
+    """Per member of staff: whether their team's roster is left out of `duty` (a share
+    `unexported_roster_team_share` of the teams, chosen per seed)."""
+    f = w.force
+    n_teams = round(w.cfg.unexported_roster_team_share * len(f.teams))
+    if n_teams == 0:
+        return np.zeros(f.n, bool)
+    rng = substream(w.cfg, "roster-export")
+    return np.isin(f.team_idx, rng.choice(len(f.teams), n_teams, replace=False))
 
 
 def _sort(b: Batch, keys: tuple[str, ...]) -> Batch:
