@@ -223,6 +223,40 @@ def test_leave_is_not_duty(tmp_path: Path) -> None:
     assert ("ACCESS_OFF_DUTY", "S2", "V1") in found
 
 
+def test_no_roster_is_not_off_duty(tmp_path: Path) -> None:
+    # S1's team is rostered in another system: the extract has no duty rows for S1.
+    duty = [d for d in DUTY if d["staff_id"] != "S1"]
+    nights = ["2026-03-10 23:30", "2026-03-11 23:10"]
+    found = run(
+        tmp_path,
+        duty=duty,
+        access_events=[
+            *(view(f"E{i}", t) for i, t in enumerate(nights)),
+            *(view(f"F{i}", t, person="V2", staff="S2") for i, t in enumerate(nights)),
+        ],
+    )
+    assert ("ACCESS_OFF_DUTY", "S1", "V1") not in found
+    assert ("ACCESS_NO_PURPOSE", "S1", "V1") in found  # still no purpose
+    assert ("ACCESS_OFF_DUTY", "S2", "V2") in found  # S2's roster is there
+
+
+def test_a_long_gap_in_the_roster_is_not_off_duty(tmp_path: Path) -> None:
+    # S1's roster stops after 9 March (an export that misses the rest of the month): looks
+    # within roster_gap_days (10) of the last shift are judged, later ones are not.
+    duty = [d for d in DUTY if d["staff_id"] != "S1" or d["start"] < "2026-03-10"]
+    found = run(
+        tmp_path,
+        duty=duty,
+        access_events=[
+            view("E1", "2026-03-12 23:30"),
+            view("E2", "2026-03-13 23:10"),
+            view("E3", "2026-03-25 23:30"),
+            view("E4", "2026-03-26 23:10"),
+        ],
+    )
+    assert found[("ACCESS_OFF_DUTY", "S1", "V1")]["evidence"]["event_ids"] == ["E1", "E2"]
+
+
 # -- OFF_DUTY_RETURNS --------------------------------------------------------------------
 
 # Days in three weeks (Mondays 2, 9 and 16 March) after S1's grace period for I1 ended on

@@ -163,6 +163,9 @@ def to_markdown(catalogue: Catalogue) -> str:
         f"looks within {p.case_work_hours:g} hours of it are explained too (a typed reason is",
         "not: it costs nothing to type). Duty is any rostered shift, overtime, on-call or",
         f"training (not leave), widened by {p.duty_grace_minutes:g} minutes either side.",
+        "A look is off duty only where the roster covers the time: the member of staff has",
+        f"a duty row of any kind (leave included) within {p.roster_gap_days:g} days of it. A team",
+        "rostered in another system, or a month missing from the export, is not off duty.",
         "",
         "A look without a purpose counts by how unusual it was. A look at a person a team",
         f"colleague is tasked to counts {p.team_purpose_weight:g}. A look within"

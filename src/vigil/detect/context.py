@@ -365,19 +365,54 @@ class Sources:
         d = d.filter(d.kind.isin(sorted(contract.ON_DUTY_KINDS)))
         return d.select("staff_id", duty_from=d.start - grace, duty_to=d.end + grace)
 
+    @cached_property
+    def roster_gaps(self) -> ir.Table:
+        """Per member of staff (staff_id, gap_from, gap_to): the times their roster says
+        nothing about, more than roster_gap_days from any duty row of any kind (leave
+        included). A member of staff with no duty rows at all is one unbounded gap."""
+        d = self["duty"]
+        gap = ibis.interval(days=self.purpose.roster_gap_days)
+        # Sentinels far either side stand for "no row before" and "no row after".
+        never_before = ibis.timestamp("1900-01-01 00:00:00")
+        never_after = ibis.timestamp("2200-01-01 00:00:00")
+        order = ["start", "end"]
+        rows = d.select(
+            "staff_id",
+            "start",
+            # Rows overlap (leave over shifts): a gap opens after the latest end so far.
+            covered_to=d.end.max().over(
+                ibis.cumulative_window(group_by="staff_id", order_by=order)
+            ),
+            next_start=d.start.lead().over(group_by="staff_id", order_by=order),
+        )
+        after_each = rows.select(
+            "staff_id",
+            gap_from=rows.covered_to + gap,
+            gap_to=rows.next_start.fill_null(never_after) - gap,
+        )
+        first = rows.group_by("staff_id").aggregate(first_start=rows.start.min())
+        before_all = first.select("staff_id", gap_from=never_before, gap_to=first.first_start - gap)
+        unrostered = (
+            self["staff"]
+            .anti_join(d, "staff_id")
+            .select("staff_id", gap_from=never_before, gap_to=never_after)
+        )
+        # One timestamp type for all three (an as-of cut may clip `end` to another).
+        ts = {"gap_from": d.start.type(), "gap_to": d.start.type()}
+        gaps = after_each.cast(ts).union(before_all.cast(ts)).union(unrostered.cast(ts))
+        return gaps.filter(gaps.gap_from < gaps.gap_to)
+
     def off_duty(self, events: ir.Table) -> ir.Table:
-        """Events (staff_id, ts) outside every rostered duty of that member of staff."""
+        """Events (staff_id, ts) outside every rostered duty of that member of staff, at
+        times their roster covers (not in one of their `roster_gaps`)."""
         d = self.on_duty_intervals
-        return events.anti_join(
+        g = self.roster_gaps
+        off = events.anti_join(
             d,
             [events.staff_id == d.staff_id, events.ts >= d.duty_from, events.ts <= d.duty_to],
         )
-
-    def on_duty(self, events: ir.Table) -> ir.Table:
-        d = self.on_duty_intervals
-        return events.semi_join(
-            d,
-            [events.staff_id == d.staff_id, events.ts >= d.duty_from, events.ts <= d.duty_to],
+        return off.anti_join(
+            g, [off.staff_id == g.staff_id, off.ts > g.gap_from, off.ts < g.gap_to]
         )
 
     @cached_property

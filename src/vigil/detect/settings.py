@@ -30,6 +30,7 @@ class PurposeSettings(Strict):
     grace_after_hours: float = Field(ge=0)
     grace_after_closure_days: float = Field(ge=0)
     duty_grace_minutes: float = Field(ge=0)
+    roster_gap_days: int = Field(ge=1)
     team_purpose_weight: float = Field(ge=0, le=1)
     news_window_days: float = Field(ge=0)
     news_weight: float = Field(ge=0, le=1)
