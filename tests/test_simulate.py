@@ -29,7 +29,7 @@ from vigil.simulate import (
 )
 from vigil.simulate.force import build_force, build_sessions
 from vigil.simulate.population import build_incidents, build_people
-from vigil.simulate.tables import reference_tables
+from vigil.simulate.tables import INCIDENT_MARKERS, reference_tables
 from vigil.simulate.world import build_world
 
 #: Override to check the tests hold for other forces: VIGIL_SIM_TEST_SEED=5 pytest ...
@@ -711,6 +711,19 @@ def test_config_validation() -> None:
         SimulationConfig(scenario_weights={"NOPE": 1.0})
     with pytest.raises(ValueError, match="unexported_roster_team_share"):
         SimulationConfig(unexported_roster_team_share=1.5)
+    with pytest.raises(ValueError, match="unmarked_victim_share"):
+        SimulationConfig(unmarked_victim_share=-0.1)
+
+
+def test_unmarked_victims_lose_their_incident_markers_only() -> None:
+    def codes(cfg: SimulationConfig) -> list[set[str]]:
+        people = reference_tables(build_world(cfg))["people"]
+        return [set(filter(None, v.split(";"))) for v in people["vulnerability"].to_pylist()]
+
+    marked = codes(TINY)
+    unmarked = codes(dataclasses.replace(TINY, unmarked_victim_share=1.0))
+    assert any(set(INCIDENT_MARKERS) & m for m in marked)
+    assert all(u == m - set(INCIDENT_MARKERS) for m, u in zip(marked, unmarked, strict=True))
 
 
 def test_unexported_rosters_leave_whole_teams_out_of_duty() -> None:

@@ -80,6 +80,10 @@ class SimulationConfig:
     #: altogether (police staff on flexible hours, a unit rostered locally): their duty
     #: is unknown, not off.
     unexported_roster_team_share: float = 0.0
+    #: Share of people whose victim markers (DA, sexual offence, stalking victim; missing
+    #: person) the records system keeps on their incidents only, absent from
+    #: `people.vulnerability`: the incident says she is a victim, her record does not.
+    unmarked_victim_share: float = 0.0
     #: Legitimate concerns from partners that link to no abuser, per 1,000 staff per 30 days.
     benign_partner_reports_per_1000_30d: float = 1.5
 
@@ -91,8 +95,9 @@ class SimulationConfig:
         unknown = set(self.scenario_weights) - set(SCENARIO_KINDS)
         if unknown:
             raise ValueError(f"unknown scenario kinds {sorted(unknown)}; known {SCENARIO_KINDS}")
-        if not 0 <= self.unexported_roster_team_share <= 1:
-            raise ValueError("unexported_roster_team_share must be between 0 and 1")
+        for name in ("unexported_roster_team_share", "unmarked_victim_share"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be between 0 and 1")
         lo, hi = self.intensity_range
         if not 0 <= lo <= hi <= 1:
             raise ValueError("intensity_range must satisfy 0 <= lo <= hi <= 1")

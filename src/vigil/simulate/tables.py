@@ -117,7 +117,7 @@ def reference_tables(w: World) -> dict[str, pa.Table]:
             "end_date": pa.array(f.end_date, type=pa.date32()),
         }
     )
-    combos, inv = np.unique(pp.vuln, axis=0, return_inverse=True)
+    combos, inv = np.unique(_exported_markers(w), axis=0, return_inverse=True)
     labels = np.array([";".join(VULN[j] for j in np.nonzero(c)[0]) for c in combos], dtype=object)
     out["people"] = pa.table(
         {
@@ -223,6 +223,23 @@ def reference_tables(w: World) -> dict[str, pa.Table]:
         {"staff_id": _str([f.staff_id[s] for s, _ in hn]), "kind": _str([k for _, k in hn])},
         schema=HARD_NEGATIVES_SCHEMA,
     )
+    return out
+
+
+#: Markers a records system may keep on the incident rather than on the person.
+INCIDENT_MARKERS = ("DA_VICTIM", "SEXUAL_OFFENCE_VICTIM", "STALKING_VICTIM", "MISSING_PERSON")
+
+
+def _exported_markers(w: World) -> np.ndarray:
+    """People's vulnerability flags as `people.vulnerability` holds them: without the
+    INCIDENT_MARKERS of a share `unmarked_victim_share` of the people, chosen per seed."""
+    vuln = w.people.vuln
+    if w.cfg.unmarked_victim_share == 0:
+        return vuln
+    rng = substream(w.cfg, "marker-export")
+    unmarked = rng.random(w.people.n) < w.cfg.unmarked_victim_share
+    out = vuln.copy()
+    out[np.ix_(unmarked, [VULN.index(code) for code in INCIDENT_MARKERS])] = False
     return out
 
 
