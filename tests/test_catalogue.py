@@ -96,6 +96,20 @@ def test_unknown_sex_code_in_scoring_is_refused(tmp_path: Path) -> None:
         load_catalogue(_write(tmp_path, text))
 
 
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ('"DOMESTIC_ABUSE" = "DA_VICTIM"', r"'DOMESTIC_ABUSE' is not INCIDENT_TYPE:ROLE"),
+        ('"DOMESTIC_ABUSE:VICTM" = "DA_VICTIM"', r"unknown incident person role codes \['VICTM'\]"),
+        ('"DOMESTIC_ABUSE:VICTIM" = "DA"', r"unknown vulnerability codes \['DA'\]"),
+    ],
+)
+def test_bad_vulnerability_from_incidents_is_refused(tmp_path: Path, line: str, error: str) -> None:
+    text = _default_text().replace('"DOMESTIC_ABUSE:VICTIM" = "DA_VICTIM"', line)
+    with pytest.raises(CatalogueError, match=r"vulnerability\.from_incidents.*" + error):
+        load_catalogue(_write(tmp_path, text))
+
+
 def test_docs_indicators_md_is_generated_from_the_catalogue() -> None:
     from vigil.detect.catalogue import to_markdown
 

@@ -161,6 +161,41 @@ def test_incident_view_is_access_to_the_people_in_it(tmp_path: Path) -> None:
     assert ("ACCESS_NO_PURPOSE", "S2", "V1") in found
 
 
+def test_a_victim_is_vulnerable_by_her_incident_when_her_record_lacks_the_marker(
+    tmp_path: Path,
+) -> None:
+    # U1's record has no vulnerability code: I2 says she is a victim of domestic abuse,
+    # U2 only witnessed it. S2 was never tasked to I2.
+    people = [
+        *PEOPLE,
+        {"person_id": "U1", "sex": "F", "vulnerability": ""},
+        {"person_id": "U2", "sex": "F", "vulnerability": None},
+    ]
+    incidents = [
+        *INCIDENTS,
+        {"incident_id": "I2", "type": "DOMESTIC_ABUSE", "opened_at": "2026-03-02 09:00"},
+    ]
+    incident_people = [
+        *INCIDENT_PEOPLE,
+        {"incident_id": "I2", "person_id": "U1", "role": "VICTIM"},
+        {"incident_id": "I2", "person_id": "U2", "role": "WITNESS"},
+    ]
+    days = ["2026-03-10 11:00", "2026-03-12 12:00"]
+    found = run(
+        tmp_path,
+        people=people,
+        incidents=incidents,
+        incident_people=incident_people,
+        access_events=[
+            *(view(f"E{i}", d, person="U1", staff="S2") for i, d in enumerate(days)),
+            *(view(f"W{i}", d, person="U2", staff="S2") for i, d in enumerate(days)),
+        ],
+    )
+    f = found[("ACCESS_NO_PURPOSE", "S2", "U1")]
+    assert "(DA_VICTIM)" in f["evidence"]["explanation"]
+    assert not [k for k in found if k[2] == "U2"]
+
+
 # -- ACCESS_OFF_DUTY ---------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError
 
 from vigil.detect.context import MAD_TO_SD, MIN_BASELINE_PEERS, MIN_PEERS
 from vigil.detect.indicators import INDICATORS
-from vigil.detect.settings import PurposeSettings, ScoringSettings, Strict
+from vigil.detect.settings import PurposeSettings, ScoringSettings, Strict, VulnerabilitySettings
 
 DEFAULT_CATALOGUE = resources.files("vigil.detect") / "catalogue.toml"
 
@@ -47,6 +47,7 @@ class IndicatorEntry(Strict):
 
 class Catalogue(Strict):
     purpose: PurposeSettings
+    vulnerability: VulnerabilitySettings = VulnerabilitySettings()
     scoring: ScoringSettings
     indicators: dict[str, IndicatorEntry]
     source: str = "catalogue.toml"
@@ -184,6 +185,16 @@ def to_markdown(catalogue: Catalogue) -> str:
         + f" counts {s.less_likely_target_weight:g} of its strength: abuse of position for a",
         "sexual purpose is overwhelmingly directed at women, and a man looked at after his case",
         "closed is more often offender management than fixation.",
+        "",
+        "## Who is vulnerable",
+        "",
+        "The access, contact and search indicators are about people with a vulnerability code:",
+        "on their record, or given by their role in an incident (records systems often keep the",
+        "victim marker on the incident and bring the person's record up to date late, or never):",
+        *(
+            f"- {role.lower()} of a {incident_type.lower().replace('_', ' ')} incident: {code}"
+            for incident_type, role, code in catalogue.vulnerability.pairs()
+        ),
         "",
         "## Scoring and alerts",
         "",

@@ -17,7 +17,7 @@ import ibis
 import ibis.expr.types as ir
 
 from vigil import contract
-from vigil.detect.settings import STRENGTH_DIGITS, PurposeSettings
+from vigil.detect.settings import STRENGTH_DIGITS, PurposeSettings, VulnerabilitySettings
 from vigil.ingest.lake import Lake
 
 #: Stands in for "still open" when an interval has no end.
@@ -93,6 +93,7 @@ class Sources:
     con: ibis.BaseBackend | None = None
     #: Seconds spent computing each shared relation, in the order they were first needed.
     shared_seconds: dict[str, float] = field(default_factory=dict)
+    vulnerability: VulnerabilitySettings = field(default_factory=VulnerabilitySettings)
 
     def _shared(self, name: str, expr: ir.Table) -> ir.Table:
         if self.con is None:
@@ -109,10 +110,39 @@ class Sources:
 
     @cached_property
     def vulnerable_people(self) -> ir.Table:
-        """People with at least one vulnerability code."""
+        """People with at least one vulnerability code: those on their record, and those
+        their roles in incidents give them (`vulnerability.from_incidents`: a victim of
+        domestic abuse is vulnerable whether or not her record carries the marker)."""
         p = self["people"]
-        return p.filter(p.vulnerability.notnull() & (p.vulnerability.strip() != "")).select(
-            "person_id", "vulnerability", "sex", "date_of_birth"
+        recorded = p.vulnerability.fill_null("").strip()
+        p = p.select("person_id", "sex", "date_of_birth", recorded=recorded)
+        rules = self.vulnerability.pairs()
+        if rules:
+            ip = self["incident_people"]
+            inc = self["incidents"]
+            roles = ip.join(inc, ip.incident_id == inc.incident_id).select(
+                ip.person_id, inc.type, ip.role
+            )
+            code = ibis.cases(
+                *(((roles.type == t) & (roles.role == r), c) for t, r, c in rules),
+                else_=ibis.null("string"),
+            )
+            given = roles.select("person_id", code=code).filter(ibis._.code.notnull()).distinct()
+            given = given.join(p, "person_id")
+            # Only the codes her record lacks, in code order.
+            given = given.filter(~given.recorded.split(";").contains(given.code))
+            extra = given.group_by("person_id").aggregate(
+                extra=given.code.collect(order_by=given.code).join(";")
+            )
+            p = p.left_join(extra, "person_id").drop("person_id_right")
+            recorded = ibis.cases(
+                (p.extra.isnull(), p.recorded),
+                (p.recorded == "", p.extra),
+                else_=p.recorded + ";" + p.extra,
+            )
+            p = p.mutate(recorded=recorded)
+        return p.filter(p.recorded != "").select(
+            "person_id", "sex", "date_of_birth", vulnerability=p.recorded
         )
 
     @cached_property

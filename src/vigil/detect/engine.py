@@ -144,7 +144,7 @@ def _run(
 ) -> DetectionResult:
     started = time.perf_counter()
     tables = cut_as_of(load_tables(con, lake), as_of)
-    src = Sources(tables, catalogue.purpose, as_of, con)
+    src = Sources(tables, catalogue.purpose, as_of, con, vulnerability=catalogue.vulnerability)
     window_end = as_of or _last_event_time(con, src)
     if window_end is None:
         empty = DetectionResult(

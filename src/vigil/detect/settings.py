@@ -44,6 +44,31 @@ class PurposeSettings(Strict):
         return known_codes(roles, contract.INCIDENT_STAFF_ROLES, "tasking role")
 
 
+class VulnerabilitySettings(Strict):
+    #: "INCIDENT_TYPE:ROLE" -> vulnerability code: a person with that role in an incident
+    #: of that type is vulnerable with that code, whether or not her record carries it.
+    from_incidents: dict[str, str] = {}
+
+    @field_validator("from_incidents")
+    @classmethod
+    def _known(cls, mapping: dict[str, str]) -> dict[str, str]:
+        for key in mapping:
+            incident_type, _, role = key.partition(":")
+            if not incident_type or not role:
+                raise ValueError(f"{key!r} is not INCIDENT_TYPE:ROLE")
+            known_codes([role], contract.INCIDENT_PERSON_ROLES, "incident person role")
+        known_codes(list(mapping.values()), contract.VULNERABILITY_CODES, "vulnerability")
+        return mapping
+
+    def pairs(self) -> list[tuple[str, str, str]]:
+        """(incident type, role, vulnerability code) for each entry."""
+        pairs = []
+        for key, code in self.from_incidents.items():
+            incident_type, role = key.split(":", 1)
+            pairs.append((incident_type, role, code))
+        return pairs
+
+
 class ScoringSettings(Strict):
     alert_threshold: float = Field(gt=0)
     half_life_days: float = Field(gt=0)

@@ -239,7 +239,8 @@ def _exported_markers(w: World) -> np.ndarray:
     rng = substream(w.cfg, "marker-export")
     unmarked = rng.random(w.people.n) < w.cfg.unmarked_victim_share
     out = vuln.copy()
-    out[np.ix_(unmarked, [VULN.index(code) for code in INCIDENT_MARKERS])] = False
+    markers = np.array([VULN.index(code) for code in INCIDENT_MARKERS])
+    out[np.ix_(unmarked, markers)] = False
     return out
 
 
