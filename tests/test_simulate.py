@@ -713,6 +713,19 @@ def test_config_validation() -> None:
         SimulationConfig(unexported_roster_team_share=1.5)
     with pytest.raises(ValueError, match="unmarked_victim_share"):
         SimulationConfig(unmarked_victim_share=-0.1)
+    with pytest.raises(ValueError, match="unrecorded_tasking_share"):
+        SimulationConfig(unrecorded_tasking_share=2.0)
+
+
+def test_unrecorded_tasking_leaves_a_share_of_incident_staff_out() -> None:
+    def tasking(cfg: SimulationConfig) -> list[tuple]:
+        t = reference_tables(build_world(cfg))["incident_staff"]
+        return list(zip(*(t[c].to_pylist() for c in t.column_names), strict=True))
+
+    recorded = tasking(TINY)
+    some = tasking(dataclasses.replace(TINY, unrecorded_tasking_share=0.3))
+    assert set(some) < set(recorded)
+    assert len(some) == pytest.approx(0.7 * len(recorded), rel=0.1)
 
 
 def test_unmarked_victims_lose_their_incident_markers_only() -> None:

@@ -84,6 +84,9 @@ class SimulationConfig:
     #: person) the records system keeps on their incidents only, absent from
     #: `people.vulnerability`: the incident says she is a victim, her record does not.
     unmarked_victim_share: float = 0.0
+    #: Share of tasking records (`incident_staff` rows) that never reach the extract: an
+    #: officer sent to a job by radio and never added to the incident.
+    unrecorded_tasking_share: float = 0.0
     #: Legitimate concerns from partners that link to no abuser, per 1,000 staff per 30 days.
     benign_partner_reports_per_1000_30d: float = 1.5
 
@@ -95,7 +98,12 @@ class SimulationConfig:
         unknown = set(self.scenario_weights) - set(SCENARIO_KINDS)
         if unknown:
             raise ValueError(f"unknown scenario kinds {sorted(unknown)}; known {SCENARIO_KINDS}")
-        for name in ("unexported_roster_team_share", "unmarked_victim_share"):
+        shares = (
+            "unexported_roster_team_share",
+            "unmarked_victim_share",
+            "unrecorded_tasking_share",
+        )
+        for name in shares:
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be between 0 and 1")
         lo, hi = self.intensity_range

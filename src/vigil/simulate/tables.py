@@ -161,7 +161,7 @@ def reference_tables(w: World) -> dict[str, pa.Table]:
             "assigned_at": ts_array(inc.is_assigned),
             "unassigned_at": ts_array(np.maximum(inc.is_unassigned, 0), inc.is_unassigned < 0),
         }
-    )
+    ).filter(pa.array(_tasking_recorded(w)))
     m = ss.rostered & (ss.r_end > w.t0) & (ss.r_start < w.t1)
     lm = (ss.leave_end > w.t0) & (ss.leave_start < w.t1)
     d_staff = np.concatenate([ss.staff[m], ss.leave_staff[lm]])
@@ -242,6 +242,16 @@ def _exported_markers(w: World) -> np.ndarray:
     markers = np.array([VULN.index(code) for code in INCIDENT_MARKERS])
     out[np.ix_(unmarked, markers)] = False
     return out
+
+
+def _tasking_recorded(w: World) -> np.ndarray:
+    """Per tasking: whether it reaches `incident_staff` (all but a share
+    `unrecorded_tasking_share`, chosen per seed)."""
+    n = w.inc.is_incident.size
+    if w.cfg.unrecorded_tasking_share == 0:
+        return np.ones(n, bool)
+    rng = substream(w.cfg, "tasking-export")
+    return rng.random(n) >= w.cfg.unrecorded_tasking_share
 
 
 def _roster_unexported(w: World) -> np.ndarray:
