@@ -757,6 +757,41 @@ def test_a_typed_reason_or_an_update_hours_away_explains_nothing(tmp_path: Path)
     assert found[("ACCESS_AFTER_INVOLVEMENT", "S1", "V1")]["evidence"]["n_events"] == 2
 
 
+def _update(event_id: str, when: str, staff: str) -> dict[str, Any]:
+    return {
+        **view(event_id, when, person="I1", subject_type="INCIDENT", staff=staff),
+        "action": "UPDATE",
+    }
+
+
+def test_updates_on_several_days_are_a_case_the_tasking_record_misses(tmp_path: Path) -> None:
+    # S2 was never recorded as tasked to I1, but updates it on two days: the case is
+    # S2's, and so are looks at V1 while I1 is open and for the grace after its closure.
+    updates = [_update("U1", "2026-03-05 10:00", "S2"), _update("U2", "2026-03-09 10:00", "S2")]
+    looks = [
+        view(f"E{i}", d, staff="S2")
+        for i, d in enumerate(["2026-03-07 11:00", "2026-03-16 11:00", "2026-03-30 11:00"])
+    ]
+    found = run(tmp_path, access_events=updates + looks)
+    assert not [k for k in found if k[1] == "S2"]
+
+
+def test_updates_on_one_day_explain_only_the_days_after(tmp_path: Path) -> None:
+    # One day's updates are the attendance's paperwork: looks a week later are not work.
+    updates = [_update("U1", "2026-03-05 10:00", "S2"), _update("U2", "2026-03-05 15:00", "S2")]
+    looks = [
+        view(f"E{i}", d, staff="S2")
+        for i, d in enumerate(["2026-03-07 11:00", "2026-03-12 11:00", "2026-03-16 11:00"])
+    ]
+    found = run(tmp_path, access_events=updates + looks)
+    assert found[("ACCESS_NO_PURPOSE", "S2", "V1")]["evidence"]["event_ids"] == ["E1", "E2"]
+    assert (
+        "ACCESS_AFTER_INVOLVEMENT",
+        "S2",
+        "V1",
+    ) not in found  # no recorded tasking to return from
+
+
 # -- VULNERABLE_TRAWL --------------------------------------------------------------------
 
 TEAM = [

@@ -20,6 +20,9 @@ from vigil import contract
 from vigil.detect.settings import STRENGTH_DIGITS, PurposeSettings, VulnerabilitySettings
 from vigil.ingest.lake import Lake
 
+#: The tasking role of purpose the audit trail shows (updates to her incident or record).
+CASE_WORK = "CASE_WORK"
+
 #: Stands in for "still open" when an interval has no end.
 OPEN_END = datetime(9999, 1, 1, tzinfo=UTC)
 
@@ -231,7 +234,7 @@ class Sources:
                 ibis.greatest(purpose_to, ended + lasting),
                 purpose_to,
             )
-        return joined.select(
+        recorded = joined.select(
             staff_id=joined.staff_id,
             person_id=joined.person_id,
             incident_id=joined.incident_id,
@@ -240,6 +243,71 @@ class Sources:
             purpose_to=purpose_to,
             involvement_ended=ibis.ifelse(ended == open_end, ibis.null("timestamp('UTC')"), ended),
         )
+        return recorded.union(self.case_work_intervals.cast(recorded.schema()))
+
+    @cached_property
+    def case_work_intervals(self) -> ir.Table:
+        """Tasking the audit trail shows where the tasking record does not (an officer
+        sent by radio is never added to the incident; an OIC's assignment is not entered;
+        the statement, the risk assessment and the case file are). A member of staff who
+        updates an incident on several days is working the case, as on an assignment with
+        no recorded end: from a little before the first update while the incident is open,
+        and until `grace_after_closure_days` after it closed (or `grace_after_hours` after
+        the last update, if later). Updates on one day (the attendance's paperwork)
+        explain looks until `grace_after_hours` after the last, and so does an update to
+        a person's record alone. Columns as `purpose_intervals`; role CASE_WORK;
+        involvement_ended none: work seen only in the audit trail explains looks, but
+        returning after it is not what ACCESS_AFTER_INVOLVEMENT is about (recorded
+        tasking in which staff meet the people in an incident)."""
+        a = self["access_events"]
+        updates = a.filter((a.action == "UPDATE") & a.subject_id.notnull())
+        before = ibis.interval(minutes=int(self.purpose.grace_before_hours * 60))
+        after = ibis.interval(minutes=int(self.purpose.grace_after_hours * 60))
+        after_closure = ibis.interval(minutes=int(self.purpose.grace_after_closure_days * 1440))
+        no_end = ibis.null("timestamp('UTC')")
+
+        on_incident = updates.filter(updates.subject_type == "INCIDENT")
+        spans = on_incident.group_by(["staff_id", on_incident.subject_id.name("incident_id")])
+        spans = spans.aggregate(
+            first=on_incident.ts.min(),
+            last=on_incident.ts.max(),
+            days=on_incident.ts.date().nunique(),
+        )
+        inc = self["incidents"].select("incident_id", "closed_at")
+        spans = spans.left_join(inc, "incident_id").drop("incident_id_right")
+        # Updates on one day are the attendance's own paperwork; on several, the case is
+        # his. Only a case runs on like an assignment.
+        case = spans.days >= 2
+        closed = spans.closed_at.notnull()
+        ip = self["incident_people"].select("incident_id", "person_id").distinct()
+        by_incident = spans.join(ip, "incident_id").select(
+            "staff_id",
+            "person_id",
+            "incident_id",
+            role=ibis.literal(CASE_WORK),
+            purpose_from=spans.first - before,
+            purpose_to=ibis.cases(
+                (~case, spans["last"] + after),
+                (closed, ibis.greatest(spans["last"] + after, spans.closed_at + after_closure)),
+                else_=ibis.literal(OPEN_END),
+            ),
+            involvement_ended=no_end,
+        )
+        on_person = updates.filter(updates.subject_type == "PERSON")
+        per_person = on_person.group_by(["staff_id", on_person.subject_id.name("person_id")])
+        per_person = per_person.aggregate(first=on_person.ts.min(), last=on_person.ts.max())
+        by_person = per_person.select(
+            "staff_id",
+            "person_id",
+            incident_id=ibis.null("string"),
+            role=ibis.literal(CASE_WORK),
+            purpose_from=per_person.first - before,
+            purpose_to=per_person["last"] + after,
+            involvement_ended=no_end,
+        )
+        schema = by_incident.schema()
+        intervals = by_incident.union(by_person.cast(schema))
+        return self._shared("case_work_intervals", intervals)
 
     @cached_property
     def team_purpose_intervals(self) -> ir.Table:
