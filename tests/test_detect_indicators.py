@@ -730,9 +730,11 @@ def test_after_involvement_not_when_a_new_incident_gives_purpose(tmp_path: Path)
     assert not found
 
 
-def _case_file_update(event_id: str, when: str, reason: str | None = None) -> dict[str, Any]:
-    update = {**view(event_id, when, person="I1", subject_type="INCIDENT"), "action": "UPDATE"}
-    return {**update, "system": "CASE_FILE", "reason": reason}
+def _case_file_update(
+    event_id: str, when: str, reason: str | None = None, staff: str = "S1"
+) -> dict[str, Any]:
+    incident = view(event_id, when, person="I1", subject_type="INCIDENT", staff=staff)
+    return {**incident, "action": "UPDATE", "system": "CASE_FILE", "reason": reason}
 
 
 def test_an_update_to_her_case_explains_the_looks_around_it(tmp_path: Path) -> None:
@@ -757,17 +759,13 @@ def test_a_typed_reason_or_an_update_hours_away_explains_nothing(tmp_path: Path)
     assert found[("ACCESS_AFTER_INVOLVEMENT", "S1", "V1")]["evidence"]["n_events"] == 2
 
 
-def _update(event_id: str, when: str, staff: str) -> dict[str, Any]:
-    return {
-        **view(event_id, when, person="I1", subject_type="INCIDENT", staff=staff),
-        "action": "UPDATE",
-    }
-
-
 def test_updates_on_several_days_are_a_case_the_tasking_record_misses(tmp_path: Path) -> None:
     # S2 was never recorded as tasked to I1, but updates it on two days: the case is
     # S2's, and so are looks at V1 while I1 is open and for the grace after its closure.
-    updates = [_update("U1", "2026-03-05 10:00", "S2"), _update("U2", "2026-03-09 10:00", "S2")]
+    updates = [
+        _case_file_update("U1", "2026-03-05 10:00", staff="S2"),
+        _case_file_update("U2", "2026-03-09 10:00", staff="S2"),
+    ]
     looks = [
         view(f"E{i}", d, staff="S2")
         for i, d in enumerate(["2026-03-07 11:00", "2026-03-16 11:00", "2026-03-30 11:00"])
@@ -778,7 +776,10 @@ def test_updates_on_several_days_are_a_case_the_tasking_record_misses(tmp_path: 
 
 def test_updates_on_one_day_explain_only_the_days_after(tmp_path: Path) -> None:
     # One day's updates are the attendance's paperwork: looks a week later are not work.
-    updates = [_update("U1", "2026-03-05 10:00", "S2"), _update("U2", "2026-03-05 15:00", "S2")]
+    updates = [
+        _case_file_update("U1", "2026-03-05 10:00", staff="S2"),
+        _case_file_update("U2", "2026-03-05 15:00", staff="S2"),
+    ]
     looks = [
         view(f"E{i}", d, staff="S2")
         for i, d in enumerate(["2026-03-07 11:00", "2026-03-12 11:00", "2026-03-16 11:00"])
