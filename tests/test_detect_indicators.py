@@ -759,8 +759,8 @@ def test_a_typed_reason_or_an_update_hours_away_explains_nothing(tmp_path: Path)
     assert found[("ACCESS_AFTER_INVOLVEMENT", "S1", "V1")]["evidence"]["n_events"] == 2
 
 
-def test_updates_on_several_days_are_a_case_the_tasking_record_misses(tmp_path: Path) -> None:
-    # S2 was never recorded as tasked to I1, but updates it on two days: the case is
+def test_updates_over_days_are_a_case_the_tasking_record_misses(tmp_path: Path) -> None:
+    # S2 was never recorded as tasked to I1, but updates it four days apart: the case is
     # S2's, and so are looks at V1 while I1 is open and for the grace after its closure.
     updates = [
         _case_file_update("U1", "2026-03-05 10:00", staff="S2"),
@@ -774,8 +774,8 @@ def test_updates_on_several_days_are_a_case_the_tasking_record_misses(tmp_path: 
     assert not [k for k in found if k[1] == "S2"]
 
 
-def test_updates_on_one_day_explain_only_the_days_after(tmp_path: Path) -> None:
-    # One day's updates are the attendance's paperwork: looks a week later are not work.
+def test_updates_within_a_day_explain_only_the_days_after(tmp_path: Path) -> None:
+    # A day's updates are the attendance's paperwork: looks a week later are not work.
     updates = [
         _case_file_update("U1", "2026-03-05 10:00", staff="S2"),
         _case_file_update("U2", "2026-03-05 15:00", staff="S2"),

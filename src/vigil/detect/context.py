@@ -196,6 +196,15 @@ class Sources:
 
     @cached_property
     def purpose_intervals(self) -> ir.Table:
+        """When each member of staff had a policing purpose for each person: recorded
+        tasking (`recorded_purpose_intervals`) and the tasking the audit trail shows where
+        the record misses it (`case_work_intervals`). Columns: staff_id, person_id,
+        incident_id, role, purpose_from, purpose_to, involvement_ended (null while open)."""
+        recorded = self.recorded_purpose_intervals
+        return recorded.union(self.case_work_intervals.cast(recorded.schema()))
+
+    @cached_property
+    def recorded_purpose_intervals(self) -> ir.Table:
         """When each member of staff had a policing purpose for each person: from a little
         before assignment to an incident involving the person until a grace period after
         the assignment ended: `grace_after_hours` after a recorded unassignment (even
@@ -234,7 +243,7 @@ class Sources:
                 ibis.greatest(purpose_to, ended + lasting),
                 purpose_to,
             )
-        recorded = joined.select(
+        return joined.select(
             staff_id=joined.staff_id,
             person_id=joined.person_id,
             incident_id=joined.incident_id,
@@ -243,17 +252,16 @@ class Sources:
             purpose_to=purpose_to,
             involvement_ended=ibis.ifelse(ended == open_end, ibis.null("timestamp('UTC')"), ended),
         )
-        return recorded.union(self.case_work_intervals.cast(recorded.schema()))
 
     @cached_property
     def case_work_intervals(self) -> ir.Table:
-        """Tasking the audit trail shows where the tasking record does not (an officer
+        """Tasking the audit trail shows where the tasking record misses it (an officer
         sent by radio is never added to the incident; an OIC's assignment is not entered;
         the statement, the risk assessment and the case file are). A member of staff who
-        updates an incident on several days is working the case, as on an assignment with
+        updates an incident over more than a day is working the case, as on an assignment with
         no recorded end: from a little before the first update while the incident is open,
         and until `grace_after_closure_days` after it closed (or `grace_after_hours` after
-        the last update, if later). Updates on one day (the attendance's paperwork)
+        the last update, if later). Updates within a day (the attendance's paperwork)
         explain looks until `grace_after_hours` after the last, and so does an update to
         a person's record alone. Columns as `purpose_intervals`; role CASE_WORK;
         involvement_ended none: work seen only in the audit trail explains looks, but
@@ -267,17 +275,30 @@ class Sources:
         no_end = ibis.null("timestamp('UTC')")
 
         on_incident = updates.filter(updates.subject_type == "INCIDENT")
+        # Updates within the member of staff's recorded tasking on the incident are that
+        # tasking's work: the record rules there, and an OIC's recorded end is not
+        # extended by his own updates. Updates outside it are work the record misses.
+        r = self.recorded_purpose_intervals
+        on_incident = on_incident.anti_join(
+            r,
+            [
+                on_incident.staff_id == r.staff_id,
+                on_incident.subject_id == r.incident_id,
+                on_incident.ts >= r.purpose_from,
+                on_incident.ts <= r.purpose_to,
+            ],
+        )
         spans = on_incident.group_by(["staff_id", on_incident.subject_id.name("incident_id")])
         spans = spans.aggregate(
             first=on_incident.ts.min(),
             last=on_incident.ts.max(),
-            days=on_incident.ts.date().nunique(),
         )
         inc = self["incidents"].select("incident_id", "closed_at")
         spans = spans.left_join(inc, "incident_id").drop("incident_id_right")
-        # Updates on one day are the attendance's own paperwork; on several, the case is
-        # his. Only a case runs on like an assignment.
-        case = spans.days >= 2
+        # Updates within a day are the attendance's own paperwork (a night shift's runs
+        # past midnight); spread over longer, the case is his. Only a case runs on like an
+        # assignment.
+        case = (spans["last"].epoch_seconds() - spans.first.epoch_seconds()) > 86400
         closed = spans.closed_at.notnull()
         ip = self["incident_people"].select("incident_id", "person_id").distinct()
         by_incident = spans.join(ip, "incident_id").select(
