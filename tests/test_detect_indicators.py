@@ -774,6 +774,19 @@ def test_updates_over_days_are_a_case_the_tasking_record_misses(tmp_path: Path) 
     assert not [k for k in found if k[1] == "S2"]
 
 
+def test_updates_inside_recorded_tasking_do_not_extend_it(tmp_path: Path) -> None:
+    # S1's attendance at I1 is recorded (ended 1 March, grace to 4 March); S1's updates
+    # fall inside it, two days apart: the record rules, and the looks a week later are
+    # returns after involvement, not an unrecorded case.
+    updates = [
+        _case_file_update("U1", "2026-03-01 11:00"),
+        _case_file_update("U2", "2026-03-03 10:00"),
+    ]
+    looks = [view("E1", "2026-03-10 11:00"), view("E2", "2026-03-12 11:00")]
+    found = run(tmp_path, access_events=updates + looks)
+    assert found[("ACCESS_AFTER_INVOLVEMENT", "S1", "V1")]["evidence"]["event_ids"] == ["E1", "E2"]
+
+
 def test_updates_within_a_day_explain_only_the_days_after(tmp_path: Path) -> None:
     # A day's updates are the attendance's paperwork: looks a week later are not work.
     updates = [
