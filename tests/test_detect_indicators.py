@@ -759,18 +759,24 @@ def test_a_typed_reason_or_an_update_hours_away_explains_nothing(tmp_path: Path)
     assert found[("ACCESS_AFTER_INVOLVEMENT", "S1", "V1")]["evidence"]["n_events"] == 2
 
 
+def _s2_updates_then_looks(
+    tmp_path: Path, updated_at: list[str], looked_at: list[str]
+) -> dict[tuple[str, str, str], dict]:
+    """S2, never recorded as tasked to I1, updates its case file (U0, U1, ...) and looks
+    at V1 (E0, E1, ...) at the given times."""
+    updates = [_case_file_update(f"U{i}", t, staff="S2") for i, t in enumerate(updated_at)]
+    looks = [view(f"E{i}", t, staff="S2") for i, t in enumerate(looked_at)]
+    return run(tmp_path, access_events=updates + looks)
+
+
 def test_updates_over_days_are_a_case_the_tasking_record_misses(tmp_path: Path) -> None:
     # S2 was never recorded as tasked to I1, but updates it four days apart: the case is
     # S2's, and so are looks at V1 while I1 is open and for the grace after its closure.
-    updates = [
-        _case_file_update("U1", "2026-03-05 10:00", staff="S2"),
-        _case_file_update("U2", "2026-03-09 10:00", staff="S2"),
-    ]
-    looks = [
-        view(f"E{i}", d, staff="S2")
-        for i, d in enumerate(["2026-03-07 11:00", "2026-03-16 11:00", "2026-03-30 11:00"])
-    ]
-    found = run(tmp_path, access_events=updates + looks)
+    found = _s2_updates_then_looks(
+        tmp_path,
+        ["2026-03-05 10:00", "2026-03-09 10:00"],
+        ["2026-03-07 11:00", "2026-03-16 11:00", "2026-03-30 11:00"],
+    )
     assert not [k for k in found if k[1] == "S2"]
 
 
@@ -789,15 +795,11 @@ def test_updates_inside_recorded_tasking_do_not_extend_it(tmp_path: Path) -> Non
 
 def test_updates_within_a_day_explain_only_the_days_after(tmp_path: Path) -> None:
     # A day's updates are the attendance's paperwork: looks a week later are not work.
-    updates = [
-        _case_file_update("U1", "2026-03-05 10:00", staff="S2"),
-        _case_file_update("U2", "2026-03-05 15:00", staff="S2"),
-    ]
-    looks = [
-        view(f"E{i}", d, staff="S2")
-        for i, d in enumerate(["2026-03-07 11:00", "2026-03-12 11:00", "2026-03-16 11:00"])
-    ]
-    found = run(tmp_path, access_events=updates + looks)
+    found = _s2_updates_then_looks(
+        tmp_path,
+        ["2026-03-05 10:00", "2026-03-05 15:00"],
+        ["2026-03-07 11:00", "2026-03-12 11:00", "2026-03-16 11:00"],
+    )
     assert found[("ACCESS_NO_PURPOSE", "S2", "V1")]["evidence"]["event_ids"] == ["E1", "E2"]
     assert (
         "ACCESS_AFTER_INVOLVEMENT",

@@ -203,6 +203,17 @@ class Sources:
         recorded = self.recorded_purpose_intervals
         return recorded.union(self.case_work_intervals.cast(recorded.schema()))
 
+    @property
+    def _tasking_graces(self) -> tuple[ir.IntervalValue, ir.IntervalValue, ir.IntervalValue]:
+        """Grace before assignment, after it ended, and after the incident closed: the
+        same for recorded tasking and for the tasking case work shows."""
+        p = self.purpose
+        return (
+            ibis.interval(minutes=int(p.grace_before_hours * 60)),
+            ibis.interval(minutes=int(p.grace_after_hours * 60)),
+            ibis.interval(minutes=int(p.grace_after_closure_days * 1440)),
+        )
+
     @cached_property
     def recorded_purpose_intervals(self) -> ir.Table:
         """When each member of staff had a policing purpose for each person: from a little
@@ -218,9 +229,7 @@ class Sources:
         tasking = self["incident_staff"]
         inc = self["incidents"].select("incident_id", "closed_at")
         ip = self["incident_people"].select("incident_id", "person_id").distinct()
-        before = ibis.interval(minutes=int(self.purpose.grace_before_hours * 60))
-        after = ibis.interval(minutes=int(self.purpose.grace_after_hours * 60))
-        after_closure = ibis.interval(minutes=int(self.purpose.grace_after_closure_days * 1440))
+        before, after, after_closure = self._tasking_graces
         lasting = ibis.interval(minutes=int(self.purpose.lasting_grace_days * 1440))
         joined = tasking.join(ip, "incident_id").left_join(inc, "incident_id")
         open_end = ibis.literal(OPEN_END)
@@ -269,9 +278,7 @@ class Sources:
         tasking in which staff meet the people in an incident)."""
         a = self["access_events"]
         updates = a.filter((a.action == "UPDATE") & a.subject_id.notnull())
-        before = ibis.interval(minutes=int(self.purpose.grace_before_hours * 60))
-        after = ibis.interval(minutes=int(self.purpose.grace_after_hours * 60))
-        after_closure = ibis.interval(minutes=int(self.purpose.grace_after_closure_days * 1440))
+        before, after, after_closure = self._tasking_graces
         no_end = ibis.null("timestamp('UTC')")
 
         on_incident = updates.filter(updates.subject_type == "INCIDENT")
