@@ -771,12 +771,14 @@ def _s2_updates_then_looks(
 
 def test_updates_over_days_are_a_case_the_tasking_record_misses(tmp_path: Path) -> None:
     # S2 was never recorded as tasked to I1, but updates it four days apart: the case is
-    # S2's, and so are looks at V1 while I1 is open and for the grace after its closure.
+    # S2's, and so are looks at V1 from I1's opening (1 March: the work began before the
+    # first update was written), while I1 is open and for the grace after its closure.
     found = _s2_updates_then_looks(
         tmp_path,
         ["2026-03-05 10:00", "2026-03-09 10:00"],
-        ["2026-03-07 11:00", "2026-03-16 11:00", "2026-03-30 11:00"],
-    )
+        ["2026-03-02 11:00", "2026-03-03 11:00", "2026-03-07 11:00", "2026-03-16 11:00",
+         "2026-03-30 11:00"],
+    )  # fmt: skip
     assert not [k for k in found if k[1] == "S2"]
 
 
@@ -793,14 +795,17 @@ def test_updates_inside_recorded_tasking_do_not_extend_it(tmp_path: Path) -> Non
     assert found[("ACCESS_AFTER_INVOLVEMENT", "S1", "V1")]["evidence"]["event_ids"] == ["E1", "E2"]
 
 
-def test_updates_within_a_day_explain_only_the_days_after(tmp_path: Path) -> None:
-    # A day's updates are the attendance's paperwork: looks a week later are not work.
+def test_updates_within_a_day_explain_the_incident_until_the_days_after(tmp_path: Path) -> None:
+    # A day's updates are the attendance's paperwork, or the one entry of an OIC whose
+    # assignment was never recorded: they explain looks from I1's opening (1 March) to
+    # the grace after them; looks a week later are not work.
     found = _s2_updates_then_looks(
         tmp_path,
         ["2026-03-05 10:00", "2026-03-05 15:00"],
-        ["2026-03-07 11:00", "2026-03-12 11:00", "2026-03-16 11:00"],
-    )
-    assert found[("ACCESS_NO_PURPOSE", "S2", "V1")]["evidence"]["event_ids"] == ["E1", "E2"]
+        ["2026-03-02 11:00", "2026-03-04 11:00", "2026-03-07 11:00", "2026-03-12 11:00",
+         "2026-03-16 11:00"],
+    )  # fmt: skip
+    assert found[("ACCESS_NO_PURPOSE", "S2", "V1")]["evidence"]["event_ids"] == ["E3", "E4"]
     assert (
         "ACCESS_AFTER_INVOLVEMENT",
         "S2",

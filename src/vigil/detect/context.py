@@ -267,15 +267,19 @@ class Sources:
         """Tasking the audit trail shows where the tasking record misses it (an officer
         sent by radio is never added to the incident; an OIC's assignment is not entered;
         the statement, the risk assessment and the case file are). A member of staff who
-        updates an incident over more than a day is working the case, as on an assignment with
-        no recorded end: from a little before the first update while the incident is open,
-        and until `grace_after_closure_days` after it closed (or `grace_after_hours` after
-        the last update, if later). Updates within a day (the attendance's paperwork)
-        explain looks until `grace_after_hours` after the last, and so does an update to
-        a person's record alone. Columns as `purpose_intervals`; role CASE_WORK;
-        involvement_ended none: work seen only in the audit trail explains looks, but
-        returning after it is not what ACCESS_AFTER_INVOLVEMENT is about (recorded
-        tasking in which staff meet the people in an incident)."""
+        updates an incident over more than a day is working the case, as on an assignment
+        with no recorded end: from a little before the incident's opening while it is
+        open, and until `grace_after_closure_days` after it closed (or `grace_after_hours`
+        after the last update, if later). Updates within a day (the attendance's
+        paperwork, an OIC's one entry) explain looks from the incident's opening until
+        `grace_after_hours` after the last; from the first, if the record holds tasking
+        of theirs on the incident (their involvement is on record, and a later day's
+        entry does not explain the weeks between). An update to a person's record alone explains
+        looks from a little before it to `grace_after_hours` after. Columns as
+        `purpose_intervals`; role CASE_WORK; involvement_ended none: work seen only in
+        the audit trail explains looks, but returning after it is not what
+        ACCESS_AFTER_INVOLVEMENT is about (recorded tasking in which staff meet the people
+        in an incident)."""
         a = self["access_events"]
         updates = a.filter((a.action == "UPDATE") & a.subject_id.notnull())
         before, after, after_closure = self._tasking_graces
@@ -300,12 +304,25 @@ class Sources:
             first=on_incident.ts.min(),
             last=on_incident.ts.max(),
         )
-        inc = self["incidents"].select("incident_id", "closed_at")
+        inc = self["incidents"].select("incident_id", "opened_at", "closed_at")
         spans = spans.left_join(inc, "incident_id").drop("incident_id_right")
+        tasked = self["incident_staff"].select("staff_id", "incident_id").distinct()
+        spans = flag_matches(
+            spans,
+            tasked,
+            [spans.staff_id == tasked.staff_id, spans.incident_id == tasked.incident_id],
+            "on_record",
+        )
         # Updates within a day are the attendance's own paperwork (a night shift's runs
         # past midnight); spread over longer, the case is his. Only a case runs on like an
         # assignment.
         case = (spans["last"].epoch_seconds() - spans.first.epoch_seconds()) > 86400
+        # Whoever writes on an incident worked it from its opening: the attendance comes
+        # before its paperwork, and an OIC reads the file before his first entry. Where
+        # the record holds tasking of his on the incident, it says when his involvement
+        # was: a day's entry after it explains only the days after, not the weeks between.
+        opened = ibis.ifelse(case | ~spans.on_record, spans.opened_at, spans.first)
+        began = ibis.least(spans.first, opened.fill_null(spans.first))
         closed = spans.closed_at.notnull()
         ip = self["incident_people"].select("incident_id", "person_id").distinct()
         by_incident = spans.join(ip, "incident_id").select(
@@ -313,7 +330,7 @@ class Sources:
             "person_id",
             "incident_id",
             role=ibis.literal(CASE_WORK),
-            purpose_from=spans.first - before,
+            purpose_from=began - before,
             purpose_to=ibis.cases(
                 (~case, spans["last"] + after),
                 (closed, ibis.greatest(spans["last"] + after, spans.closed_at + after_closure)),
