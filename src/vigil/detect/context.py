@@ -274,14 +274,13 @@ class Sources:
         paperwork, an OIC's one entry) explain looks from the incident's opening until
         `grace_after_hours` after the last; from the first, if the record holds tasking
         of theirs on the incident (their involvement is on record, and a later day's
-        entry does not explain the weeks between). An update to a person's record alone explains
-        looks from a little before it to `grace_after_hours` after. Columns as
+        entry does not explain the weeks between). An update to a person's record alone
+        explains looks from a little before it to `grace_after_hours` after. Columns as
         `purpose_intervals`; role CASE_WORK; involvement_ended none: work seen only in
         the audit trail explains looks, but returning after it is not what
         ACCESS_AFTER_INVOLVEMENT is about (recorded tasking in which staff meet the people
         in an incident)."""
-        a = self["access_events"]
-        updates = a.filter((a.action == "UPDATE") & a.subject_id.notnull())
+        updates = self.updates
         before, after, after_closure = self._tasking_graces
         no_end = ibis.null("timestamp('UTC')")
 
@@ -450,11 +449,18 @@ class Sources:
         ]
 
     @cached_property
+    def updates(self) -> ir.Table:
+        """The access events that wrote to a record: work anyone can review. Columns:
+        staff_id, ts, subject_type, subject_id."""
+        a = self["access_events"]
+        updates = a.filter((a.action == "UPDATE") & a.subject_id.notnull())
+        return updates.select("staff_id", "ts", "subject_type", "subject_id")
+
+    @cached_property
     def case_work(self) -> ir.Table:
         """Updates each member of staff made to a person's record or to an incident
         involving her: work on her case, on the record. Columns: staff_id, person_id, ts."""
-        a = self["access_events"]
-        updates = a.filter(a.action == "UPDATE")
+        updates = self.updates
         direct = updates.filter(updates.subject_type == "PERSON").select(
             "staff_id", "ts", person_id=updates.subject_id
         )
