@@ -532,24 +532,24 @@ def test_a_victims_own_number_called_by_her_case_officers_is_still_hers(tmp_path
     assert "11 staff contact this number" in busy[key]["evidence"]["explanation"]
 
 
-def test_a_team_colleagues_tasking_discounts_contact_but_does_not_cover_it(
-    tmp_path: Path,
-) -> None:
-    # S1 attends V1's incident on 1 March; S2, in the same team, texts her that night.
-    team = run(
-        tmp_path / "a",
-        person_contacts=CONTACTS,
-        contact_events=[sms("C1", "2026-03-01 23:40", "+447700900001", staff="S2")],
-    )
-    alone = run(
-        tmp_path / "b",
-        person_contacts=CONTACTS,
-        contact_events=[sms("C1", "2026-03-15 23:40", "+447700900001", staff="S2")],
-    )
-    key = ("CONTACT_VULNERABLE", "S2", "V1")
-    assert 0 < team[key]["score"] < alone[key]["score"]
-    assert "1 while a team colleague was tasked to her" in team[key]["evidence"]["explanation"]
-    assert "team colleague" not in alone[key]["evidence"]["explanation"]
+def test_a_team_colleagues_tasking_discounts_contact_at_work_only(tmp_path: Path) -> None:
+    # S1 attends V1's incident on 1 March (purpose until the 4th); S2, in the same team,
+    # texts her on the 2nd, while the team has her case, or on the 15th, when it has not.
+    def texted(when: str) -> dict:
+        found = run(
+            tmp_path / when.replace(" ", "-").replace(":", ""),
+            person_contacts=CONTACTS,
+            contact_events=[sms("C1", when, "+447700900001", staff="S2")],
+        )
+        return found[("CONTACT_VULNERABLE", "S2", "V1")]
+
+    team, alone = texted("2026-03-02 12:00"), texted("2026-03-15 12:00")
+    assert 0 < team["score"] < alone["score"]
+    assert "1 while a team colleague was tasked to her" in team["evidence"]["explanation"]
+    assert "team colleague" not in alone["evidence"]["explanation"]
+    # At midnight a colleague's case is no reason to text her.
+    at_midnight = texted("2026-03-02 23:40")["score"]
+    assert at_midnight == pytest.approx(texted("2026-03-15 23:40")["score"])
 
 
 def test_shared_landline_of_a_person_one_is_tasked_to_is_purpose(tmp_path: Path) -> None:

@@ -65,8 +65,8 @@ class ContactParams(ContactHours):
 def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
     """Contact with a vulnerable person's contact point while the member of staff is not
     tasked to them, nor to anyone else who shares that contact point (a household
-    landline). Contact while only a team colleague is tasked counts team_purpose_weight;
-    a shared point counts 1 / the number of people who share it."""
+    landline). Contact at work while only a team colleague is tasked counts
+    team_purpose_weight; a shared point counts 1 / the number of people who share it."""
     pc = src["person_contacts"]
     ev = _contacts_with_vulnerable_people(src, params.max_sharing, untasked_callers=True)
     # One's own purpose for any person behind the contact point covers it; a team
@@ -105,9 +105,12 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
     case_crowd = ibis.greatest(ev.n_callers.cast("float64") / params.case_callers, 1.0)
     base = ibis.ifelse(ev.night | ev.off, 1.0, params.working_hours_weight / case_crowd.sqrt())
     # A colleague's tasking is weaker cover than one's own, as for looks: a caseworking
-    # team shares its victims, but a call at midnight is no one's team work, and a team
-    # tasked to everyone (a control room) would otherwise cover every call its members make.
-    team_weight = ibis.ifelse(ev.team_tasked, src.purpose.team_purpose_weight, 1.0)
+    # team shares its victims, and a team tasked to everyone (a control room) would
+    # otherwise cover every call its members make. It is cover for work only: a call late
+    # at night or off duty is no one's team work (on call is duty), as looks from home are
+    # not (OFF_DUTY_RETURNS).
+    at_work = ~(ev.night | ev.off)
+    team_weight = ibis.ifelse(ev.team_tasked & at_work, src.purpose.team_purpose_weight, 1.0)
     ev = ev.mutate(
         w=base
         * team_weight
