@@ -149,6 +149,12 @@ class Sources:
         )
 
     @cached_property
+    def people_in_incidents(self) -> ir.Table:
+        """Each person in each incident once, whatever her roles in it. Columns:
+        incident_id, person_id."""
+        return self["incident_people"].select("incident_id", "person_id").distinct()
+
+    @cached_property
     def person_access(self) -> ir.Table:
         """Every access to a person: direct person look-ups, and incident views, which are
         access to each person in the incident. Columns: event_id, ts, staff_id, person_id,
@@ -228,7 +234,7 @@ class Sources:
         (null while open)."""
         tasking = self["incident_staff"]
         inc = self["incidents"].select("incident_id", "closed_at")
-        ip = self["incident_people"].select("incident_id", "person_id").distinct()
+        ip = self.people_in_incidents
         before, after, after_closure = self._tasking_graces
         lasting = ibis.interval(minutes=int(self.purpose.lasting_grace_days * 1440))
         joined = tasking.join(ip, "incident_id").left_join(inc, "incident_id")
@@ -323,7 +329,7 @@ class Sources:
         opened = ibis.ifelse(case | ~spans.on_record, spans.opened_at, spans.first)
         began = ibis.least(spans.first, opened.fill_null(spans.first))
         closed = spans.closed_at.notnull()
-        ip = self["incident_people"].select("incident_id", "person_id").distinct()
+        ip = self.people_in_incidents
         by_incident = spans.join(ip, "incident_id").select(
             "staff_id",
             "person_id",
@@ -434,7 +440,7 @@ class Sources:
         """When each incident involving each person was opened. Columns: person_id,
         opened_at."""
         inc = self["incidents"].select("incident_id", "opened_at")
-        ip = self["incident_people"].select("incident_id", "person_id").distinct()
+        ip = self.people_in_incidents
         return ip.join(inc, "incident_id").select("person_id", "opened_at")
 
     def opened_within(self, events: ir.Table, days: float) -> list[ir.BooleanValue]:
@@ -465,7 +471,7 @@ class Sources:
             "staff_id", "ts", person_id=updates.subject_id
         )
         on_incident = updates.filter(updates.subject_type == "INCIDENT")
-        ip = self["incident_people"].select("incident_id", "person_id").distinct()
+        ip = self.people_in_incidents
         through_incident = on_incident.join(ip, on_incident.subject_id == ip.incident_id).select(
             "staff_id", "ts", "person_id"
         )
