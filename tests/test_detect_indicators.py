@@ -483,10 +483,18 @@ CALLERS_DUTY = [
     | {"kind": "SHIFT"}
     for i in range(10)
 ]
+# A routine look in January: the team's audit trail covers two months, so its peer
+# baseline is learned from more than the few days of the calls (baseline_days).
+TEAM_HISTORY = [view("H0", "2026-01-15 10:00", person="N1", staff="T0")]
 
 
 def test_a_number_the_whole_force_calls_counts_less(tmp_path: Path) -> None:
-    base = dict(staff=STAFF + TEAM, duty=DUTY + CALLERS_DUTY, person_contacts=CONTACTS)
+    base = dict(
+        staff=STAFF + TEAM,
+        duty=DUTY + CALLERS_DUTY,
+        person_contacts=CONTACTS,
+        access_events=TEAM_HISTORY,
+    )
     alone = run(tmp_path / "a", **base, contact_events=NIGHT_TEXTS)
     crowded = run(tmp_path / "b", **base, contact_events=NIGHT_TEXTS + DAYTIME_CALLERS)
     key = ("CONTACT_INTENSITY", "S2", "V1")
@@ -509,7 +517,12 @@ def test_a_victims_own_number_called_by_her_case_officers_is_still_hers(tmp_path
         | {"assigned_at": "2026-03-16 08:00"}
         for i in range(10)
     ]
-    base = dict(staff=STAFF + TEAM, duty=DUTY + CALLERS_DUTY, person_contacts=CONTACTS)
+    base = dict(
+        staff=STAFF + TEAM,
+        duty=DUTY + CALLERS_DUTY,
+        person_contacts=CONTACTS,
+        access_events=TEAM_HISTORY,
+    )
     busy_victim = dict(
         incidents=INCIDENTS + cases,
         incident_people=INCIDENT_PEOPLE + victim,
@@ -1322,6 +1335,20 @@ def test_peer_baseline_keeps_only_what_is_unusual_for_the_team(tmp_path: Path) -
     no_purpose = {k[1] for k in found if k[0] == "ACCESS_NO_PURPOSE"}
     assert no_purpose == {"DA9"}
     assert found[("ACCESS_NO_PURPOSE", "DA9", "W29")]["evidence"]["peer_baseline"] > 0
+
+
+def test_a_short_audit_trail_widens_the_peer_baseline(tmp_path: Path) -> None:
+    # S2 looks at an untasked victim every day for a week; none of the eleven other
+    # response PCs has a finding, so the baseline is the spread floor. Over the week's
+    # own trail (six days) the floor is 28/6 times wider; with the team's January look,
+    # two months of trail, it is not.
+    looks = [view(f"L{d}", f"2026-03-{10 + d} 11:00", person="V2", staff="S2") for d in range(7)]
+    short = run(tmp_path / "a", staff=STAFF + TEAM, access_events=looks)
+    long = run(tmp_path / "b", staff=STAFF + TEAM, access_events=looks + TEAM_HISTORY)
+    key = ("ACCESS_NO_PURPOSE", "S2", "V2")
+    assert long[key]["evidence"]["peer_baseline"] == pytest.approx(0.5)
+    assert short[key]["evidence"]["peer_baseline"] == pytest.approx(0.5 * 28 / 6)
+    assert short[key]["score"] < long[key]["score"]
 
 
 # -- TARGET_PROFILE_SKEW -------------------------------------------------------------------

@@ -224,8 +224,11 @@ def to_markdown(catalogue: Catalogue) -> str:
         "",
         "Indicators marked *Peer baseline: yes* subtract from each finding what is ordinary",
         "for the member of staff's peers: the median of each peer's strongest finding of that",
-        f"indicator plus {MAD_TO_SD:g} × its median absolute deviation (at least "
-        f"{s.peer_spread_floor:g}). Peers",
+        f"indicator plus {MAD_TO_SD:g} × its median absolute deviation, at least "
+        f"{s.peer_spread_floor:g}",
+        f"({s.peer_spread_floor:g} × {s.baseline_days:g} / the days of the peer group's audit "
+        "trail where it is",
+        "shorter, as early in an extract: a few days show little of what is ordinary). Peers",
         "are staff in the same role and the same kind of team (a DC in public protection is",
         "judged against the unit's other DCs); where there are fewer than "
         f"{MIN_PEERS}, the whole kind of",

@@ -622,21 +622,49 @@ class Sources:
         )
         return self.peer_groups.join(stats, "peer_group")
 
-    def peer_baseline(self, findings: ir.Table, spread_floor: float) -> ir.Table:
+    @cached_property
+    def peer_history_days(self) -> ir.Table:
+        """Per peer group: the days its members' audit trail (access and contact events)
+        covers, the history its baseline is learned from. Columns: peer_group, days."""
+        spans = [
+            self[name]
+            .group_by("staff_id")
+            .aggregate(first=self[name].ts.min(), last=self[name].ts.max())
+            for name in ("access_events", "contact_events")
+        ]
+        per_staff = ibis.union(*spans).join(self.peer_groups, "staff_id")
+        g = per_staff.group_by("peer_group").aggregate(
+            first=per_staff.first.min(), last=per_staff.last.max()
+        )
+        return g.select(
+            "peer_group", days=(g.last.epoch_seconds() - g.first.epoch_seconds()) / 86400.0
+        )
+
+    def peer_baseline(
+        self, findings: ir.Table, spread_floor: float, baseline_days: float = 0.0
+    ) -> ir.Table:
         """`findings` (staff_id, strength, ...) with `peer_baseline` added and `strength`
         reduced by it, dropping findings no stronger than the baseline. The baseline is
         the peer group's median of each member's strongest finding (zero for members
         with none) plus MAD_TO_SD × the median absolute deviation, at least `spread_floor`:
-        what is ordinary for colleagues in the same role and kind of team. A group of
-        fewer than MIN_BASELINE_PEERS has no baseline."""
+        what is ordinary for colleagues in the same role and kind of team. Where the
+        group's audit trail covers fewer than `baseline_days` days, the floor widens in
+        proportion (a week of a 28-day baseline: four times the floor), since a few days
+        show little of what is ordinary. A group of fewer than MIN_BASELINE_PEERS has no
+        baseline."""
         tops = findings.group_by("staff_id").aggregate(value=findings.strength.max())
         stats = self.peer_statistics(tops)
+        history = self.peer_history_days
+        stats = stats.left_join(history, "peer_group")
+        # At least a day, so that one event's zero span does not make the floor infinite.
+        days = ibis.greatest(stats.days.fill_null(0.0), 1.0)
+        floor = spread_floor * ibis.greatest(baseline_days / days, 1.0)
         # With too few colleagues to compare with, evidence is judged on its own.
         stats = stats.select(
             "staff_id",
             baseline=ibis.ifelse(
                 stats.n_members >= MIN_BASELINE_PEERS,
-                stats.med + ibis.greatest(stats.mad * MAD_TO_SD, spread_floor),
+                stats.med + ibis.greatest(stats.mad * MAD_TO_SD, floor),
                 0.0,
             ),
         )

@@ -161,7 +161,9 @@ def _run(
         found = weigh_by_person(found, tables["people"], catalogue.scoring)
         found = found.mutate(strength=found.strength.round(STRENGTH_DIGITS))
         if entry.peer_baseline:
-            found = src.peer_baseline(found, catalogue.scoring.peer_spread_floor)
+            found = src.peer_baseline(
+                found, catalogue.scoring.peer_spread_floor, catalogue.scoring.baseline_days
+            )
         else:
             found = found.mutate(peer_baseline=ibis.null("float64"))
         found = found.mutate(

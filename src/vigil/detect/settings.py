@@ -77,6 +77,7 @@ class ScoringSettings(Strict):
     family_bonus: float = Field(ge=0)
     reinforce_unit: float = Field(gt=0)
     peer_spread_floor: float = Field(ge=0)
+    baseline_days: float = Field(ge=0)
     person_decay: float = Field(gt=0, le=1)
     less_likely_target_sexes: list[str]
     less_likely_target_weight: float = Field(ge=0, le=1)
