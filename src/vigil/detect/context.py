@@ -636,9 +636,10 @@ class Sources:
         g = per_staff.group_by("peer_group").aggregate(
             first=per_staff.first.min(), last=per_staff.last.max()
         )
-        return g.select(
+        days = g.select(
             "peer_group", days=(g.last.epoch_seconds() - g.first.epoch_seconds()) / 86400.0
         )
+        return self._shared("peer_history_days", days)
 
     def peer_baseline(
         self, findings: ir.Table, spread_floor: float, baseline_days: float = 0.0
