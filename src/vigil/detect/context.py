@@ -642,7 +642,7 @@ class Sources:
         return self._shared("peer_history_days", days)
 
     def peer_baseline(
-        self, findings: ir.Table, spread_floor: float, baseline_days: float = 0.0
+        self, findings: ir.Table, spread_floor: float, baseline_days: float
     ) -> ir.Table:
         """`findings` (staff_id, strength, ...) with `peer_baseline` added and `strength`
         reduced by it, dropping findings no stronger than the baseline. The baseline is

@@ -103,13 +103,13 @@ def contact_vulnerable(src: Sources, params: ContactParams) -> ir.Table:
     # callers dilute it; late or off duty no case explains it, and only callers with no
     # tasking either (the sign of an agency line) dilute it, below.
     case_crowd = ibis.greatest(ev.n_callers.cast("float64") / params.case_callers, 1.0)
-    base = ibis.ifelse(ev.night | ev.off, 1.0, params.working_hours_weight / case_crowd.sqrt())
+    at_work = ~(ev.night | ev.off)
+    base = ibis.ifelse(at_work, params.working_hours_weight / case_crowd.sqrt(), 1.0)
     # A colleague's tasking is weaker cover than one's own, as for looks: a caseworking
     # team shares its victims, and a team tasked to everyone (a control room) would
     # otherwise cover every call its members make. It is cover for work only: a call late
     # at night or off duty is no one's team work (on call is duty), as looks from home are
     # not (OFF_DUTY_RETURNS).
-    at_work = ~(ev.night | ev.off)
     team_weight = ibis.ifelse(ev.team_tasked & at_work, src.purpose.team_purpose_weight, 1.0)
     ev = ev.mutate(
         w=base
