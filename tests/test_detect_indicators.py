@@ -1218,6 +1218,7 @@ def test_returning_to_many_people_is_a_caseload_not_a_fixation(tmp_path: Path) -
 # -- DORMANT_RECORD_RETURNS ---------------------------------------------------------------
 
 DORMANT = "DORMANT_RECORD_RETURNS"
+DORMANT_WEIGHT = load_catalogue().indicators[DORMANT].weight
 
 
 def test_returning_to_a_record_on_which_nothing_is_happening(tmp_path: Path) -> None:
@@ -1231,7 +1232,8 @@ def test_returning_to_a_record_on_which_nothing_is_happening(tmp_path: Path) -> 
     )
     f = found[(DORMANT, "S1", "V2")]
     assert f["evidence"]["event_ids"] == ["E1", "E2"]
-    assert f["score"] == pytest.approx(math.log2(3))  # weight 1, last look ends the window
+    # The last look ends the window: no decay.
+    assert f["score"] == pytest.approx(DORMANT_WEIGHT * math.log2(3))
     explanation = f["evidence"]["explanation"]
     assert "in 2 weeks of 2 weeks (2 times on 2 days)" in explanation
     assert "no incident about her in the 60 days before" in explanation
@@ -1280,7 +1282,7 @@ def test_colleagues_looking_at_her_share_each_look(tmp_path: Path) -> None:
     ]
     found = run(tmp_path, access_events=views)
     f = found[(DORMANT, "S1", "V2")]
-    assert f["score"] == pytest.approx(math.log2(1 + 0.5 + 0.5))
+    assert f["score"] == pytest.approx(DORMANT_WEIGHT * math.log2(1 + 0.5 + 0.5))
     assert "on average 1.0 colleagues had looked at her" in f["evidence"]["explanation"]
     assert (DORMANT, "S2", "V2") not in found
 
