@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -81,11 +82,8 @@ def test_unknown_indicator_and_bad_toml(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError, match="not valid TOML"):
         load_catalogue(_write(tmp_path, "[purpose\n"))
     with pytest.raises(CatalogueError, match=r"scoring\.alert_threshold"):
-        load_catalogue(
-            _write(
-                tmp_path, _default_text().replace("alert_threshold = 2.0", "alert_threshold = -1")
-            )
-        )
+        text = re.sub(r"(?m)^alert_threshold = .*$", "alert_threshold = -1", _default_text())
+        load_catalogue(_write(tmp_path, text))
 
 
 def test_unknown_sex_code_in_scoring_is_refused(tmp_path: Path) -> None:
