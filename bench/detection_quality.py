@@ -433,6 +433,13 @@ def partner_tips(lake: Lake, extract: Path, truth: list[dict]) -> dict[str, date
     return received
 
 
+def window(first_ts: object, last_ts: object) -> tuple[datetime, datetime]:
+    """The window the as-of runs cover: from midnight UTC before the first access event
+    to the last."""
+    start = as_utc(first_ts).replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, as_utc(last_ts)
+
+
 def as_utc(value: object) -> datetime:
     ts = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
     assert isinstance(ts, datetime)
@@ -445,9 +452,7 @@ def run_force(size: int, seed: int, args: argparse.Namespace, workdir: Path) -> 
     con, tables = baselines.con, baselines.tables
 
     ev = tables["access_events"]
-    first_ts, last_ts = con.execute(ev.ts.min()), con.execute(ev.ts.max())
-    start = as_utc(first_ts).replace(hour=0, minute=0, second=0, microsecond=0)
-    end = as_utc(last_ts)
+    start, end = window(con.execute(ev.ts.min()), con.execute(ev.ts.max()))
 
     truth = lake.read("truth").to_pylist()
     abusers = abusers_in(truth)

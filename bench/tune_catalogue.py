@@ -50,7 +50,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 # bench/ is on sys.path when a script in it runs.
-from detection_quality import CADENCE, abusers_in, as_utc, asof_times, average_precision, quiet_pool
+from detection_quality import CADENCE, abusers_in, asof_times, average_precision, quiet_pool, window
 
 from vigil.detect.catalogue import DEFAULT_CATALOGUE, load_catalogue, parse_catalogue
 from vigil.detect.engine import run_on_lake
@@ -77,8 +77,7 @@ def _keep_asof_one(lake_root: str, kept: Path, horizon_days: int) -> str:
     name = Path(lake_root).name
     abusers = abusers_in(lake.read("truth").to_pylist())
     ts = pc.min_max(lake.read("access_events")["ts"])
-    start = as_utc(ts["min"].as_py()).replace(hour=0, minute=0, second=0, microsecond=0)
-    grid = asof_times(start, as_utc(ts["max"].as_py()), CADENCE["daily"])
+    grid = asof_times(*window(ts["min"].as_py(), ts["max"].as_py()), CADENCE["daily"])
     horizon = timedelta(days=horizon_days)
     times = sorted({t for t in grid for _, st in abusers.values() if st <= t <= st + horizon})
     parts = []
@@ -92,7 +91,8 @@ def _keep_asof_one(lake_root: str, kept: Path, horizon_days: int) -> str:
         "abusers": {s: [kind, st.isoformat()] for s, (kind, st) in abusers.items()},
         "as_of": [t.isoformat() for t in times],
         "horizon_days": horizon_days,
-        "lake": str(Path(lake_root).resolve()),
+        # The behaviour's own clock: the same whatever the catalogue, so worked out once.
+        "second_day": second_days(lake),
     }
     (kept / f"{name}.json").write_text(json.dumps(labels))
     return name
@@ -137,13 +137,14 @@ def latency(kept: Path, weights: dict[str, float], scoring_changes: dict[str, An
     by_scenario: dict[str, list[float]] = {}
     clocks: list[float] = []  # the second day of behaviour of those with a target
     lines: list[str] = []
-    late, colleagues, horizon = 0, 0, 0
+    colleagues, horizon = 0, 0
     for path in sorted(kept.glob("*.parquet")):
         labels = json.loads(path.with_suffix(".json").read_text())
         horizon = labels["horizon_days"]
         abusers = {s: (k, datetime.fromisoformat(st)) for s, (k, st) in labels["abusers"].items()}
+        abuser_ids = set(abusers)
         findings = _weighted(pq.read_table(path), weights)
-        clock = second_days(Lake(Path(labels["lake"]))) if "lake" in labels else {}
+        clock: dict[str, float] = labels.get("second_day", {})
         first: dict[str, float] = {}
         alerted_colleagues: set[str] = set()
         for iso in labels["as_of"]:
@@ -155,8 +156,8 @@ def latency(kept: Path, weights: dict[str, float], scoring_changes: dict[str, An
                 con, at_t.drop(["as_of"]), scoring, catalogue.families, catalogue.reinforcing
             )
             alerted = {r["staff_id"] for r in risk.to_pylist() if r["alerted"]}
-            alerted_colleagues |= alerted - set(abusers)
-            for s in alerted & set(abusers):
+            alerted_colleagues |= alerted - abuser_ids
+            for s in alerted & abuser_ids:
                 waited = (t - abusers[s][1]).total_seconds() / 86400.0
                 # Times kept for other abusers say nothing of the days between.
                 if s not in first and 0 <= waited <= horizon:
@@ -165,10 +166,11 @@ def latency(kept: Path, weights: dict[str, float], scoring_changes: dict[str, An
         for s, (kind, _) in sorted(abusers.items(), key=lambda a: a[1]):
             d = first.get(s)
             by_scenario.setdefault(kind, []).append(d if d is not None else float("inf"))
-            late += d is None
-            repeat = f" (second day {clock[s]:.1f})" if s in clock else ""
-            cells.append(f"{kind.lower()} {'–' if d is None else f'{d:.1f}'}{repeat}")
-            clocks += [clock[s]] if s in clock else []
+            cell = f"{kind.lower()} {'–' if d is None else f'{d:.1f}'}"
+            if s in clock:
+                clocks.append(clock[s])
+                cell += f" (second day {clock[s]:.1f})"
+            cells.append(cell)
         colleagues += len(alerted_colleagues)
         lines.append(
             f"  {path.stem}: {', '.join(cells)}; colleagues alerted {len(alerted_colleagues)}"
@@ -181,6 +183,7 @@ def latency(kept: Path, weights: dict[str, float], scoring_changes: dict[str, An
         lines.append(
             f"  the second day of behaviour of the {len(clocks)} with a target: {_days(clocks)}"
         )
+    late = sum(v == float("inf") for v in everyone)
     lines.append(
         f"all {len(everyone)} abusers: median / max days {_days(everyone)}; "
         f"{late} not alerted within {horizon} days; colleagues alerted {colleagues}"
