@@ -80,6 +80,8 @@ def _keep_asof_one(lake_root: str, kept: Path, horizon_days: int) -> str:
     grid = asof_times(*window(ts["min"].as_py(), ts["max"].as_py()), CADENCE["daily"])
     horizon = timedelta(days=horizon_days)
     times = sorted({t for t in grid for _, st in abusers.values() if st <= t <= st + horizon})
+    if not times:
+        raise SystemExit(f"{lake_root}: no daily as-of time within {horizon_days} days of a start")
     parts = []
     for t in times:
         found = run_on_lake(lake, as_of=t).findings
@@ -299,6 +301,8 @@ def main() -> None:
         args.kept.mkdir(parents=True, exist_ok=True)
         _in_parallel(args.jobs, _keep_one, args.lakes, args.kept)
     elif args.command == "keep-asof":
+        if args.horizon < 1:
+            parser.error("--horizon: at least 1 day, so that each abuser has a daily as-of time")
         args.kept.mkdir(parents=True, exist_ok=True)
         _in_parallel(args.jobs, _keep_asof_one, args.lakes, args.kept, args.horizon)
     elif args.command in ("score", "latency"):
