@@ -81,7 +81,10 @@ def _keep_asof_one(lake_root: str, kept: Path, horizon_days: int) -> str:
     horizon = timedelta(days=horizon_days)
     times = sorted({t for t in grid for _, st in abusers.values() if st <= t <= st + horizon})
     if not times:
-        raise SystemExit(f"{lake_root}: no daily as-of time within {horizon_days} days of a start")
+        raise SystemExit(
+            f"{lake_root}: no daily as-of time within {horizon_days} days of an abuser's start "
+            "(the lake has no abuser, or --horizon is too short)"
+        )
     parts = []
     for t in times:
         found = run_on_lake(lake, as_of=t).findings
@@ -126,7 +129,7 @@ def second_days(lake: Lake) -> dict[str, float]:
         first=events.ts.min(), start=events.start_right.min()
     )
     ranked = days.mutate(k=ibis.row_number().over(group_by="staff_id", order_by="day"))
-    second = ranked.filter(ranked.k == 1)
+    second = ranked.filter(ranked.k == 1)  # Ibis numbers rows from 0: this is the second day
     waited = (second.first.epoch_seconds() - second.start.epoch_seconds()) / 86400.0
     rows = con.to_pyarrow(second.select("staff_id", waited=waited)).to_pylist()
     return {r["staff_id"]: r["waited"] for r in rows}
@@ -301,8 +304,6 @@ def main() -> None:
         args.kept.mkdir(parents=True, exist_ok=True)
         _in_parallel(args.jobs, _keep_one, args.lakes, args.kept)
     elif args.command == "keep-asof":
-        if args.horizon < 1:
-            parser.error("--horizon: at least 1 day, so that each abuser has a daily as-of time")
         args.kept.mkdir(parents=True, exist_ok=True)
         _in_parallel(args.jobs, _keep_asof_one, args.lakes, args.kept, args.horizon)
     elif args.command in ("score", "latency"):
